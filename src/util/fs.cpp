@@ -1,0 +1,92 @@
+#include "util/fs.h"
+
+#include "util/sha256.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace config_init {
+
+namespace {
+constexpr size_t buffer_size = 128 * 1024;
+}
+
+FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
+  if (this != &other) {
+    close();
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+FileDescriptor::~FileDescriptor() {
+  close();
+}
+
+int FileDescriptor::close() {
+  if (fd_ < 0) return 0;
+  const int result = ::close(std::exchange(fd_, -1));
+  return result == 0 ? 0 : errno;
+}
+
+int read_all(int fd, std::string& out) {
+  out.clear();
+  char buffer[buffer_size];
+  for (;;) {
+    const ssize_t count = ::read(fd, buffer, sizeof buffer);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (count == 0) return 0;
+    out.append(buffer, static_cast<size_t>(count));
+  }
+}
+
+int read_file(const std::string& path, std::string& out) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno;
+  return read_all(fd.get(), out);
+}
+
+int hash_fd(int fd, Digest& out) {
+  Sha256 sha;
+  uint64_t size = 0;
+  static thread_local char buffer[buffer_size];
+  for (;;) {
+    const ssize_t count = ::read(fd, buffer, sizeof buffer);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (count == 0) break;
+    sha.update(buffer, static_cast<size_t>(count));
+    size += static_cast<uint64_t>(count);
+  }
+  out.sha256 = sha.hex_digest();
+  out.size = size;
+  return 0;
+}
+
+int hash_file(const std::string& path, Digest& out) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno;
+  return hash_fd(fd.get(), out);
+}
+
+int write_all(int fd, const void* data, size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t count = ::write(fd, bytes, size);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    bytes += count;
+    size -= static_cast<size_t>(count);
+  }
+  return 0;
+}
+
+} // namespace config_init

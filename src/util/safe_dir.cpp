@@ -1,0 +1,141 @@
+#include "util/safe_dir.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace config_init {
+
+namespace {
+
+constexpr int directory_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+std::vector<std::string> split_elements(const std::string& relative) {
+  std::vector<std::string> elements;
+  size_t start = 0;
+  while (start <= relative.size()) {
+    const size_t slash = relative.find('/', start);
+    const size_t end = slash == std::string::npos ? relative.size() : slash;
+    if (end > start) elements.push_back(relative.substr(start, end - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return elements;
+}
+
+// Opens each directory of `elements[0..count)` in turn below `base`, never following links.
+int open_chain(int base, const std::vector<std::string>& elements, size_t count,
+               FileDescriptor& out) {
+  FileDescriptor current(::dup(base));
+  if (!current.valid()) return errno;
+  for (size_t i = 0; i < count; ++i) {
+    FileDescriptor next(::openat(current.get(), elements[i].c_str(), directory_flags));
+    if (!next.valid()) return errno;
+    current = std::move(next);
+  }
+  out = std::move(current);
+  return 0;
+}
+
+} // namespace
+
+std::pair<std::string, std::string> split_path(const std::string& relative) {
+  const size_t slash = relative.rfind('/');
+  if (slash == std::string::npos) return {"", relative};
+  return {relative.substr(0, slash), relative.substr(slash + 1)};
+}
+
+int SafeDir::open(const std::string& path, SafeDir& out) {
+  FileDescriptor fd(::open(path.c_str(), directory_flags));
+  if (!fd.valid()) return errno;
+  out.fd_ = std::move(fd);
+  out.path_ = path;
+  return 0;
+}
+
+int SafeDir::lookup(const std::string& relative, Entry& out) const {
+  out = Entry{};
+  const std::vector<std::string> elements = split_elements(relative);
+  int dir = fd_.get();
+  FileDescriptor holder;
+  std::string walked;
+  for (size_t i = 0; i < elements.size(); ++i) {
+    struct stat st {};
+    if (::fstatat(dir, elements[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return 0; // missing
+      return errno;
+    }
+    walked += (walked.empty() ? "" : "/") + elements[i];
+    const bool last = i + 1 == elements.size();
+    if (!last) {
+      if (!S_ISDIR(st.st_mode)) {
+        out.type = Entry::Type::blocked;
+        out.blocker = walked;
+        return 0;
+      }
+      FileDescriptor next(::openat(dir, elements[i].c_str(), directory_flags));
+      if (!next.valid()) return errno;
+      holder = std::move(next);
+      dir = holder.get();
+      continue;
+    }
+    out.mode = st.st_mode & 07777;
+    out.size = static_cast<uint64_t>(st.st_size);
+    if (S_ISREG(st.st_mode)) {
+      out.type = Entry::Type::file;
+    } else if (S_ISDIR(st.st_mode)) {
+      out.type = Entry::Type::directory;
+    } else if (S_ISLNK(st.st_mode)) {
+      out.type = Entry::Type::symlink;
+    } else {
+      out.type = Entry::Type::other;
+    }
+  }
+  return 0;
+}
+
+int SafeDir::open_parent(const std::string& relative, unsigned directory_mode, FileDescriptor& out,
+                         std::vector<std::string>* created) const {
+  const std::vector<std::string> elements = split_elements(relative);
+  FileDescriptor current(::dup(fd_.get()));
+  if (!current.valid()) return errno;
+  std::string walked;
+  for (size_t i = 0; i + 1 < elements.size(); ++i) {
+    walked += (walked.empty() ? "" : "/") + elements[i];
+    FileDescriptor next(::openat(current.get(), elements[i].c_str(), directory_flags));
+    if (!next.valid() && errno == ENOENT) {
+      if (::mkdirat(current.get(), elements[i].c_str(), 0700) != 0 && errno != EEXIST) return errno;
+      next = FileDescriptor(::openat(current.get(), elements[i].c_str(), directory_flags));
+      if (!next.valid()) return errno;
+      if (::fchmod(next.get(), directory_mode) != 0) return errno; // exact, whatever the umask
+      if (created) created->push_back(walked);
+    }
+    if (!next.valid()) return errno;
+    current = std::move(next);
+  }
+  out = std::move(current);
+  return 0;
+}
+
+int SafeDir::open_directory(const std::string& relative, FileDescriptor& out) const {
+  const std::vector<std::string> elements = split_elements(relative);
+  return open_chain(fd_.get(), elements, elements.size(), out);
+}
+
+int SafeDir::open_file(const std::string& relative, FileDescriptor& out) const {
+  const std::vector<std::string> elements = split_elements(relative);
+  if (elements.empty()) return EISDIR;
+  FileDescriptor parent;
+  if (const int error = open_chain(fd_.get(), elements, elements.size() - 1, parent)) return error;
+  FileDescriptor file(::openat(parent.get(), elements.back().c_str(),
+                               O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!file.valid()) return errno;
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) return errno;
+  if (!S_ISREG(st.st_mode)) return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+  out = std::move(file);
+  return 0;
+}
+
+} // namespace config_init

@@ -1,0 +1,52 @@
+// A directory handle through which paths are looked up, read and created without ever
+// following a symlink: the destination may hold links the app made, and config-init must
+// never write through one. Functions return 0 or an errno value.
+#pragma once
+
+#include "util/fs.h"
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace config_init {
+
+class SafeDir {
+public:
+  // What a relative path currently is, looked up without following symlinks.
+  struct Entry {
+    enum class Type { missing, file, directory, symlink, other, blocked } type = Type::missing;
+    mode_t mode = 0;     // permission bits (file or directory)
+    uint64_t size = 0;   // file size
+    std::string blocker; // for `blocked`: the leading path that is a symlink or not a directory
+  };
+
+  SafeDir() = default;
+  // Opens the directory `path`; fails with ELOOP when `path` itself is a symlink and
+  // ENOTDIR when it is not a directory.
+  static int open(const std::string& path, SafeDir& out);
+
+  int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+
+  // Looks `relative` ('/'-separated) up. `blocked` when a leading element is a symlink or
+  // not a directory; lookup errors other than ENOENT are returned.
+  int lookup(const std::string& relative, Entry& out) const;
+  // Opens the directory that holds `relative`, creating missing directories with exactly
+  // `directory_mode`; appends each created directory (relative path) to `created`.
+  int open_parent(const std::string& relative, unsigned directory_mode, FileDescriptor& out,
+                  std::vector<std::string>* created) const;
+  // Opens an existing directory below this one, or this one for "".
+  int open_directory(const std::string& relative, FileDescriptor& out) const;
+  // Opens the regular file `relative` for reading (ELOOP for a symlink).
+  int open_file(const std::string& relative, FileDescriptor& out) const;
+
+private:
+  FileDescriptor fd_;
+  std::string path_;
+};
+
+// Splits "a/b/c" into its directory "a/b" ("" for none) and name "c".
+std::pair<std::string, std::string> split_path(const std::string& relative);
+
+} // namespace config_init
