@@ -1,0 +1,220 @@
+// `config-init materialize`: the main job.
+#include "cli/commands.h"
+#include "cli/pipeline.h"
+#include "plan/compose.h"
+#include "plan/plan.h"
+#include "publish/publish.h"
+#include "state/base_store.h"
+#include "state/lock.h"
+#include "state/manifest.h"
+#include "util/error.h"
+
+#include <algorithm>
+#include <fcntl.h>
+#include <set>
+#include <unistd.h>
+
+namespace config_init::cli {
+
+namespace {
+
+state::Manifest build_manifest(const std::vector<layers::Layer>& layers,
+                               const std::vector<Digest>& layer_digests, const plan::Plan& plan,
+                               const state::Manifest* previous,
+                               const publish::PublishReport& report) {
+  state::Manifest manifest;
+  manifest.tool_version = CONFIG_INIT_VERSION;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const layers::Layer& layer = layers[i];
+    manifest.layers.push_back(state::ManifestLayer{layer.spec.root, layer.present,
+                                                   layer.spec.secret, layer.files.size(),
+                                                   layer_digests[i].sha256});
+  }
+  for (const plan::Change& change : plan.changes) {
+    const plan::DesiredFile& file = change.file;
+    if (change.action == plan::Action::remove) continue;
+    if (change.action == plan::Action::keep) {
+      // A seeded file the app now owns keeps its record while a layer still provides it;
+      // a stale file the app changed is no longer config-init's.
+      const state::ManifestFile* seeded = previous ? previous->find(file.path) : nullptr;
+      if (seeded && file.policy == plan::Policy::seed && !file.layers.empty()) {
+        manifest.files.push_back(*seeded);
+      }
+      continue;
+    }
+    state::ManifestFile entry;
+    entry.path = file.path;
+    entry.sha256 = file.digest.sha256;
+    entry.size = file.digest.size;
+    entry.mode = file.mode;
+    for (int index : file.layers)
+      entry.layers.push_back(layers[static_cast<size_t>(index)].spec.root);
+    entry.policy = plan::policy_name(file.policy);
+    entry.merged = file.merged;
+    entry.secret = file.secret;
+    manifest.files.push_back(std::move(entry));
+  }
+  std::set<std::string> directories(report.directories_created.begin(),
+                                    report.directories_created.end());
+  if (previous) directories.insert(previous->directories.begin(), previous->directories.end());
+  for (const std::string& removed : report.directories_removed)
+    directories.erase(removed);
+  manifest.directories.assign(directories.begin(), directories.end());
+  return manifest;
+}
+
+std::string describe_sources(const plan::DesiredFile& file,
+                             const std::vector<layers::Layer>& layers) {
+  if (file.layers.empty()) return "";
+  if (file.layers.size() > 1) {
+    std::string list;
+    for (int index : file.layers)
+      list += (list.empty() ? "" : ", ") + std::to_string(index + 1);
+    return "merged from layers " + list;
+  }
+  return "from layer " + std::to_string(file.layers.front() + 1) + " " +
+         layers[static_cast<size_t>(file.layers.front())].spec.root;
+}
+
+void log_changes(const plan::Plan& plan, const publish::PublishReport& report,
+                 const std::vector<layers::Layer>& layers, Log& log) {
+  for (const std::string& directory : report.directories_created) {
+    log.info("created directory " + directory + "/",
+             {{"action", "created"}, {"path", directory + "/"}});
+  }
+  for (const auto& [path, backup] : report.backups) {
+    log.warn(path + " was changed by the app since the last run; its version is kept as " + backup,
+             {{"action", "backed-up"}, {"path", path}, {"backup", backup}});
+  }
+  for (const plan::Change& change : plan.changes) {
+    const plan::DesiredFile& file = change.file;
+    for (const merge::EditConflict& conflict : change.conflicts) {
+      log.warn(file.path + ": the app and the layers both changed " +
+                   (conflict.key_path.empty() ? std::string("the document") : conflict.key_path) +
+                   "; the layers' value wins",
+               {{"action", "conflict"}, {"path", file.path}, {"key", conflict.key_path}});
+    }
+    const std::string verb = plan::action_verb(change.action);
+    std::string reason = change.reason;
+    if (plan::writes_content(change.action)) {
+      const std::string sources = describe_sources(file, layers);
+      reason += (sources.empty() ? "" : "; " + sources) + "; " + std::to_string(file.digest.size) +
+                " bytes, sha256 " + file.digest.sha256.substr(0, 12) + ", verified";
+    }
+    log.info(verb + " " + file.path + " (" + reason + ")",
+             {{"action", verb}, {"path", file.path}, {"reason", reason}});
+  }
+  for (const std::string& directory : report.directories_removed) {
+    log.info("removed directory " + directory + "/ (empty, created by config-init)",
+             {{"action", "removed"}, {"path", directory + "/"}});
+  }
+}
+
+// Stores each structured file's layer result as the base of the next three-way merge.
+void store_bases(const SafeDir& dest, const plan::Plan& plan) {
+  for (const plan::Change& change : plan.changes) {
+    if (!change.base) continue;
+    std::string stored;
+    if (state::read_base(dest, change.file.path, stored) && stored == *change.base) continue;
+    publish::write_file_atomically(dest, state::base_path(change.file.path), *change.base, 0600,
+                                   true);
+  }
+}
+
+// Undoes what this run created in the destination before it failed on invalid input,
+// so the destination is as it was.
+void undo_created(const SafeDir& dest, bool created_state_dir,
+                  const std::vector<std::string>& created_dest) {
+  if (created_state_dir) {
+    ::unlinkat(dest.fd(), state::lock_path, 0);
+    ::unlinkat(dest.fd(), state::state_directory, AT_REMOVEDIR);
+  }
+  for (auto it = created_dest.rbegin(); it != created_dest.rend(); ++it)
+    ::rmdir(it->c_str());
+}
+
+} // namespace
+
+int run_materialize(const Options& options, Log& log) {
+  const auto start = std::chrono::steady_clock::now();
+  log.info("materializing " + std::to_string(options.layers.size()) + " layer" +
+               (options.layers.size() == 1 ? "" : "s") + " into " + options.dest,
+           {{"dest", options.dest}, {"version", CONFIG_INIT_VERSION}});
+
+  // 1. Read, validate and merge every input. Nothing in the destination is touched yet.
+  const std::vector<layers::Layer> layers = read_layers(options, log);
+  plan::Composition composition = plan::compose(layers, options.rules, log);
+  const std::vector<Digest> layer_digests = composition.layer_digests;
+
+  // 2. Open (or create) the destination and take its lock.
+  SafeDir dest;
+  std::vector<std::string> created_dest;
+  open_destination(options.dest, true, dest, &created_dest);
+  bool created_state_dir = false;
+  const state::DestinationLock lock = state::DestinationLock::acquire(dest, log, created_state_dir);
+
+  // 3. Plan against what the destination holds now.
+  std::optional<state::Manifest> previous;
+  plan::Plan plan;
+  std::vector<std::string> directories = {""};
+  for (const plan::DesiredFile& file : composition.files) {
+    directories.push_back(split_path(file.path).first);
+  }
+  try {
+    try {
+      previous = state::load_manifest(dest);
+    } catch (const InputError& error) {
+      log.warn(std::string(error.what()) + "; treating the destination as never materialized");
+    }
+    plan = plan::make_plan(
+        std::move(composition),
+        plan::PlanContext{&dest, previous ? &*previous : nullptr, options.on_drift}, options.rules);
+  } catch (const InputError&) {
+    undo_created(dest, created_state_dir, created_dest);
+    throw;
+  }
+
+  // Leftovers of a run killed mid-write.
+  if (previous) {
+    for (const state::ManifestFile& file : previous->files) {
+      directories.push_back(split_path(file.path).first);
+    }
+  }
+  publish::remove_leftover_temporaries(dest, directories, log);
+
+  // 4. Publish: back up, write, flush, rename, verify, remove stale files.
+  const publish::PublishReport report = publish::publish(plan, dest, options.rules);
+  log_changes(plan, report, layers, log);
+
+  // 5. config-init's own state, the manifest last.
+  store_bases(dest, plan);
+  const state::Manifest manifest =
+      build_manifest(layers, layer_digests, plan, previous ? &*previous : nullptr, report);
+  const std::string manifest_text = state::serialize(manifest);
+  if (state::read_manifest_text(dest) != manifest_text) {
+    publish::write_file_atomically(dest, state::manifest_path, manifest_text, 0644);
+  }
+
+  const size_t created = plan.count(plan::Action::create);
+  const size_t updated = plan.count(plan::Action::update) + plan.count(plan::Action::chmod);
+  const size_t unchanged = plan.count(plan::Action::unchanged) + plan.count(plan::Action::keep);
+  const size_t removed = plan.count(plan::Action::remove);
+  const int64_t ms = elapsed_ms(start);
+  log.notice("done: " + std::to_string(plan.changes.size() - removed) + " files (" +
+                 std::to_string(created) + " created, " + std::to_string(updated) + " updated, " +
+                 std::to_string(unchanged) + " unchanged, " + std::to_string(removed) +
+                 " removed) from " + std::to_string(layers.size()) + " layers into " +
+                 options.dest + " in " + std::to_string(ms) + " ms",
+             {{"event", "summary"},
+              log_number("files", static_cast<int64_t>(plan.changes.size() - removed)),
+              log_number("created", static_cast<int64_t>(created)),
+              log_number("updated", static_cast<int64_t>(updated)),
+              log_number("unchanged", static_cast<int64_t>(unchanged)),
+              log_number("removed", static_cast<int64_t>(removed)),
+              log_number("bytes_written", static_cast<int64_t>(report.bytes_written)),
+              log_number("layers", static_cast<int64_t>(layers.size())),
+              log_number("elapsed_ms", ms)});
+  return 0;
+}
+
+} // namespace config_init::cli

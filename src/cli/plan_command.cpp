@@ -1,0 +1,114 @@
+// `config-init plan`: what materialize would do, as a list and a diff. Writes nothing.
+#include "cli/commands.h"
+#include "cli/pipeline.h"
+#include "plan/compose.h"
+#include "plan/plan.h"
+#include "state/manifest.h"
+#include "util/diff.h"
+#include "util/error.h"
+
+#include <iostream>
+
+namespace config_init::cli {
+
+namespace {
+
+std::string new_content(const plan::DesiredFile& file) {
+  if (file.merged) return file.content;
+  std::string content;
+  if (const int error = read_file(file.source, content)) {
+    throw InputError(errno_message("cannot read " + file.source, error));
+  }
+  return content;
+}
+
+std::string current_content(const SafeDir& dest, const std::string& path) {
+  FileDescriptor fd;
+  std::string content;
+  if (dest.open_file(path, fd) == 0) read_all(fd.get(), content);
+  return content;
+}
+
+const char* plan_verb(plan::Action action) {
+  switch (action) {
+  case plan::Action::create:
+    return "create";
+  case plan::Action::update:
+    return "update";
+  case plan::Action::chmod:
+    return "chmod";
+  case plan::Action::unchanged:
+    return "unchanged";
+  case plan::Action::keep:
+    return "keep";
+  case plan::Action::remove:
+    return "remove";
+  }
+  return "?";
+}
+
+} // namespace
+
+int run_plan(const Options& options, Log& log) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<layers::Layer> layers = read_layers(options, log);
+  plan::Composition composition = plan::compose(layers, options.rules, log);
+  SafeDir dest;
+  const bool exists = open_destination(options.dest, false, dest, nullptr);
+  std::optional<state::Manifest> previous;
+  if (exists) {
+    try {
+      previous = state::load_manifest(dest);
+    } catch (const InputError& error) {
+      log.warn(std::string(error.what()) + "; treating the destination as never materialized");
+    }
+  }
+  const plan::Plan plan =
+      plan::make_plan(std::move(composition),
+                      plan::PlanContext{exists ? &dest : nullptr, previous ? &*previous : nullptr,
+                                        options.on_drift},
+                      options.rules);
+
+  std::string out = "plan for " + options.dest + (exists ? "" : " (does not exist yet)") + ":\n";
+  std::string diffs;
+  for (const plan::Change& change : plan.changes) {
+    const plan::DesiredFile& file = change.file;
+    std::string line = std::string("  ") + plan_verb(change.action);
+    line.resize(13, ' ');
+    out += line + file.path + "  (" + change.reason + ")\n";
+    for (const merge::EditConflict& conflict : change.conflicts) {
+      out += "               conflict: the app and the layers both changed " +
+             (conflict.key_path.empty() ? std::string("the document") : conflict.key_path) +
+             "; the layers win\n";
+    }
+    const bool shows_diff =
+        plan::writes_content(change.action) || change.action == plan::Action::remove;
+    if (!shows_diff) continue;
+    if (file.secret) {
+      diffs += "--- a/" + file.path + "\n+++ b/" + file.path + "\n<redacted: secret layer>\n";
+      continue;
+    }
+    const std::string before =
+        change.action == plan::Action::create ? "" : current_content(dest, file.path);
+    const std::string after = change.action == plan::Action::remove ? "" : new_content(file);
+    diffs += unified_diff(before, after, file.path);
+  }
+  const size_t changing = plan.count(plan::Action::create) + plan.count(plan::Action::update) +
+                          plan.count(plan::Action::chmod) + plan.count(plan::Action::remove);
+  out += std::to_string(plan.count(plan::Action::create)) + " to create, " +
+         std::to_string(plan.count(plan::Action::update)) + " to update, " +
+         std::to_string(plan.count(plan::Action::chmod)) + " to chmod, " +
+         std::to_string(plan.count(plan::Action::remove)) + " to remove, " +
+         std::to_string(plan.changes.size() - changing) + " unchanged or kept\n";
+  if (!diffs.empty()) out += "\n" + diffs;
+  std::cout << out << std::flush;
+  log.notice("planned " + std::to_string(plan.changes.size()) + " files, " +
+                 std::to_string(changing) + " to change, in " + std::to_string(elapsed_ms(start)) +
+                 " ms (nothing written)",
+             {{"event", "summary"},
+              log_number("files", static_cast<int64_t>(plan.changes.size())),
+              log_number("changes", static_cast<int64_t>(changing))});
+  return 0;
+}
+
+} // namespace config_init::cli

@@ -1,0 +1,172 @@
+#include "plan/compose.h"
+
+#include "util/error.h"
+#include "util/sha256.h"
+
+#include <map>
+#include <set>
+
+namespace config_init::plan {
+
+namespace {
+
+using layers::Layer;
+using layers::SourceFile;
+
+// One layer's copy of a path, with its bytes when the file is structured.
+struct Source {
+  const Layer* layer;
+  const SourceFile* file;
+  std::string name; // as messages show it: "<layer root>/<path>"
+  std::string content;
+  Digest digest;
+};
+
+using SourcesByPath = std::map<std::string, std::vector<Source>>;
+
+SourcesByPath group_by_path(const std::vector<Layer>& layers) {
+  SourcesByPath by_path;
+  for (const Layer& layer : layers) {
+    for (const SourceFile& file : layer.files) {
+      by_path[file.path].push_back(
+          Source{&layer, &file, layer.spec.root + "/" + file.path, {}, {}});
+    }
+  }
+  // A path cannot be a file in one layer and a directory in another.
+  for (const auto& [path, sources] : by_path) {
+    for (size_t slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      const auto parent = by_path.find(path.substr(0, slash));
+      if (parent != by_path.end()) {
+        throw InputError(parent->second.front().name + " is a file, but " + sources.front().name +
+                         " needs it to be a directory");
+      }
+    }
+  }
+  return by_path;
+}
+
+// Reads (structured) or hashes (other) one source; validates structured files.
+void load(Source& source, std::optional<formats::Format> format) {
+  if (!format) {
+    if (const int error = hash_file(source.file->real_path, source.digest)) {
+      throw InputError(errno_message("cannot read " + source.name, error));
+    }
+    return;
+  }
+  if (const int error = read_file(source.file->real_path, source.content)) {
+    throw InputError(errno_message("cannot read " + source.name, error));
+  }
+  source.digest = Digest{Sha256::of(source.content), source.content.size()};
+  formats::validate(*format, source.content, source.name);
+}
+
+MergedDocument merge_sources(const std::string& path, formats::Format format,
+                             std::vector<Source>& sources, const PathSettings& settings) {
+  MergedDocument merged{format, {}, {}, {}};
+  bool first = true;
+  for (Source& source : sources) {
+    formats::Value tree = formats::parse(format, source.content, source.name);
+    formats::set_origin(tree, source.layer->index);
+    merged.layers.push_back(source.layer->index);
+    if (first) {
+      merged.tree = std::move(tree);
+      first = false;
+    } else {
+      merge::merge_into(merged.tree, tree, settings.merge, merged.conflicts);
+    }
+  }
+  merge::apply_deletions(merged.tree, settings.merge);
+  (void)path;
+  return merged;
+}
+
+std::string describe_conflict(const std::string& path, const merge::TypeConflict& conflict) {
+  return path + ": type conflict at " + conflict.key_path + ": a lower layer has a " +
+         formats::kind_name(conflict.lower) + ", a higher one a " +
+         formats::kind_name(conflict.higher) + "; the higher layer wins";
+}
+
+} // namespace
+
+std::string describe_layer(const Layer& layer) {
+  return "layer " + std::to_string(layer.index + 1) + " (" + layer.spec.root + ")";
+}
+
+Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& log) {
+  SourcesByPath by_path = group_by_path(layers);
+  std::vector<Sha256> layer_hashes(layers.size());
+  Composition composition;
+
+  for (auto& [path, sources] : by_path) {
+    const PathSettings settings = settings_for(rules, path);
+    if (settings.policy == Policy::ignore) {
+      log.info("ignored " + path + " (policy ignore)", {{"action", "ignored"}, {"path", path}});
+      continue;
+    }
+    const std::optional<formats::Format> format = formats::format_of_path(path);
+    for (Source& source : sources) {
+      load(source, format);
+      layer_hashes[static_cast<size_t>(source.layer->index)].update(source.digest.sha256 + "  " +
+                                                                    path + "\n");
+    }
+
+    DesiredFile file;
+    file.path = path;
+    file.policy = settings.policy;
+    const Source& top = sources.back();
+    for (const Source& source : sources)
+      file.secret = file.secret || source.layer->spec.secret;
+    if (format && settings.policy != Policy::replace && sources.size() > 1) {
+      MergedDocument merged = merge_sources(path, *format, sources, settings);
+      file.merged = true;
+      file.layers = merged.layers;
+      file.conflicts = std::move(merged.conflicts);
+      file.content = formats::emit(*format, merged.tree, path);
+      file.digest = Digest{Sha256::of(file.content), file.content.size()};
+    } else {
+      file.source = top.file->real_path;
+      file.layers = {top.layer->index};
+      file.digest = top.digest;
+      file.secret = top.layer->spec.secret;
+    }
+    file.mode = settings.mode.value_or(file.secret ? rules.secret_file_mode : rules.file_mode);
+
+    for (const merge::TypeConflict& conflict : file.conflicts) {
+      if (rules.strict) throw InputError(describe_conflict(path, conflict) + " (--strict)");
+      log.warn(describe_conflict(path, conflict), {{"path", path}, {"key", conflict.key_path}});
+    }
+    for (Source& source : sources)
+      std::string().swap(source.content); // free as we go
+    composition.files.push_back(std::move(file));
+  }
+
+  for (size_t i = 0; i < layers.size(); ++i) {
+    composition.layer_digests.push_back(
+        Digest{layer_hashes[i].hex_digest(), layers[i].files.size()});
+  }
+  return composition;
+}
+
+MergedDocument merge_document(const std::vector<Layer>& layers, const Rules& rules,
+                              const std::string& path) {
+  const std::optional<formats::Format> format = formats::format_of_path(path);
+  if (!format) {
+    throw InputError(path + ": not a structured file (.toml, .yaml, .yml or .json)");
+  }
+  SourcesByPath by_path = group_by_path(layers);
+  const auto found = by_path.find(path);
+  if (found == by_path.end()) throw InputError(path + ": no layer provides this file");
+  std::vector<Source>& sources = found->second;
+  for (Source& source : sources)
+    load(source, format);
+  const PathSettings settings = settings_for(rules, path);
+  if (settings.policy == Policy::replace) sources.erase(sources.begin(), sources.end() - 1);
+  MergedDocument merged = merge_sources(path, *format, sources, settings);
+  if (rules.strict && !merged.conflicts.empty()) {
+    throw InputError(describe_conflict(path, merged.conflicts.front()) + " (--strict)");
+  }
+  return merged;
+}
+
+} // namespace config_init::plan

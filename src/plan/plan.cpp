@@ -1,0 +1,266 @@
+#include "plan/plan.h"
+
+#include "state/base_store.h"
+#include "util/error.h"
+#include "util/sha256.h"
+
+#include <algorithm>
+#include <set>
+
+namespace config_init::plan {
+
+namespace {
+
+using Type = SafeDir::Entry::Type;
+
+class Planner {
+public:
+  explicit Planner(const PlanContext& context) : context_(context) {}
+
+  Change plan_file(DesiredFile file) {
+    const SafeDir* dest = context_.dest;
+    if (!dest) return make(std::move(file), Action::create, "new file");
+    SafeDir::Entry entry;
+    if (const int error = dest->lookup(file.path, entry)) {
+      throw IoError(errno_message("cannot inspect " + shown(file.path), error));
+    }
+    switch (entry.type) {
+    case Type::missing:
+      return make(std::move(file), Action::create, "new file");
+    case Type::blocked:
+      throw InputError(shown(entry.blocker) + " is a symlink or a file, but " + file.path +
+                       " needs it to be a directory; config-init never writes through symlinks");
+    case Type::directory:
+    case Type::other:
+      throw InputError(shown(file.path) + " is " +
+                       (entry.type == Type::directory ? "a directory" : "a special file") +
+                       " where the layers provide a regular file");
+    case Type::symlink:
+      if (file.policy == Policy::seed)
+        return make(std::move(file), Action::keep, "seed: already exists");
+      return make(std::move(file), Action::update, "replaces a symlink with a regular file");
+    case Type::file:
+      break;
+    }
+    if (file.policy == Policy::seed)
+      return make(std::move(file), Action::keep, "seed: already exists");
+
+    std::string current;
+    if (const int error = read_dest(file.path, current)) {
+      throw IoError(errno_message("cannot read " + shown(file.path), error));
+    }
+    const Digest current_digest{Sha256::of(current), current.size()};
+    const std::optional<formats::Format> format = formats::format_of_path(file.path);
+    const state::ManifestFile* previous =
+        context_.previous ? context_.previous->find(file.path) : nullptr;
+
+    std::string base;
+    const bool have_base = format && previous && state::read_base(*dest, file.path, base);
+    if (have_base && current != base) {
+      if (std::optional<Change> merged = three_way(file, *format, base, current, current_digest)) {
+        return std::move(*merged);
+      }
+    }
+    if (current_digest == file.digest) return same_content(std::move(file), entry.mode);
+    const bool drifted = previous ? current_digest.sha256 != previous->sha256 : true;
+    if (!drifted) return make(std::move(file), Action::update, "the layers changed it");
+    return on_drift(std::move(file), previous ? "changed since the last run"
+                                              : "existed before config-init managed it");
+  }
+
+  // A file config-init wrote last time that no layer provides any more.
+  std::optional<Change> plan_stale(const state::ManifestFile& record) {
+    DesiredFile file;
+    file.path = record.path;
+    file.digest = Digest{record.sha256, record.size};
+    file.mode = record.mode;
+    file.secret = record.secret;
+    if (record.policy == policy_name(Policy::seed)) {
+      return make(std::move(file), Action::keep,
+                  "seeded earlier; config-init no longer manages it");
+    }
+    SafeDir::Entry entry;
+    if (context_.dest->lookup(record.path, entry) != 0 || entry.type != Type::file) {
+      return std::nullopt; // already gone (or replaced by something that is not ours)
+    }
+    std::string current;
+    if (const int error = read_dest(record.path, current)) {
+      throw IoError(errno_message("cannot read " + shown(record.path), error));
+    }
+    if (Sha256::of(current) != record.sha256) {
+      return make(std::move(file), Action::keep,
+                  "no layer provides it any more, but it changed since the last run: kept");
+    }
+    return make(std::move(file), Action::remove, "no layer provides it any more");
+  }
+
+private:
+  std::string shown(const std::string& relative) const {
+    return context_.dest->path() + "/" + relative;
+  }
+
+  int read_dest(const std::string& relative, std::string& out) const {
+    FileDescriptor fd;
+    if (const int error = context_.dest->open_file(relative, fd)) return error;
+    return read_all(fd.get(), out);
+  }
+
+  Change make(DesiredFile file, Action action, std::string reason) const {
+    Change change{std::move(file), action, std::move(reason), false, false, {}, std::nullopt};
+    if (writes_content(action) || action == Action::unchanged || action == Action::chmod) {
+      change.base = layers_bytes(change.file);
+    }
+    return change;
+  }
+
+  // The layers' own result for a structured file: the next merge base.
+  std::optional<std::string> layers_bytes(const DesiredFile& file) const {
+    if (!formats::format_of_path(file.path)) return std::nullopt;
+    if (file.merged) return file.content;
+    std::string content;
+    if (const int error = read_file(file.source, content)) {
+      throw InputError(errno_message("cannot read " + file.source, error));
+    }
+    return content;
+  }
+
+  Change same_content(DesiredFile file, unsigned current_mode) const {
+    if (current_mode != file.mode) return make(std::move(file), Action::chmod, "mode differs");
+    return make(std::move(file), Action::unchanged, "same content and mode");
+  }
+
+  Change on_drift(DesiredFile file, const std::string& why) const {
+    if (context_.on_drift == OnDrift::fail) {
+      throw InputError(shown(file.path) + " " + why + " (--on-drift fail); nothing was written");
+    }
+    Change change = make(std::move(file), Action::update,
+                         why + "; the app's version is kept under .config-init/backup/");
+    change.drifted = true;
+    change.backup = true;
+    return change;
+  }
+
+  // The app edited a structured file: combine its edits with the layers' new result.
+  // nullopt when the current file or the base cannot be parsed (then: plain drift).
+  std::optional<Change> three_way(DesiredFile& file, formats::Format format,
+                                  const std::string& base, const std::string& current,
+                                  const Digest& current_digest) const {
+    const std::string next_bytes = *layers_bytes(file);
+    formats::Value base_tree, current_tree, next_tree;
+    try {
+      base_tree = formats::parse(format, base, shown(state::base_path(file.path)));
+      current_tree = formats::parse(format, current, shown(file.path));
+      next_tree = formats::parse(format, next_bytes, file.path);
+    } catch (const InputError&) {
+      return std::nullopt;
+    }
+    std::vector<merge::EditConflict> conflicts;
+    const formats::Value result =
+        merge::merge_three_way(base_tree, current_tree, next_tree, conflicts);
+    SafeDir::Entry entry;
+    context_.dest->lookup(file.path, entry);
+
+    Change change{};
+    if (result == current_tree) {
+      // Nothing to add to what the app has: leave its file (and formatting) as it is.
+      file.merged = true;
+      file.content = current;
+      file.digest = current_digest;
+      change = same_content(std::move(file), entry.mode);
+      change.reason = "keeps the app's edits; the layers add nothing new";
+    } else if (result == next_tree) {
+      change = make(std::move(file), Action::update, "the layers changed it");
+    } else {
+      file.merged = true;
+      file.content = formats::emit(format, result, file.path);
+      file.digest = Digest{Sha256::of(file.content), file.content.size()};
+      change = make(std::move(file), Action::update,
+                    "three-way merge: the app's edits kept, the layers' changes applied");
+    }
+    change.base = next_bytes;
+    change.drifted = true;
+    change.conflicts = std::move(conflicts);
+    return change;
+  }
+
+  const PlanContext& context_;
+};
+
+bool is_inside(const std::string& directory, const std::string& path) {
+  return path.size() > directory.size() && path.compare(0, directory.size(), directory) == 0 &&
+         path[directory.size()] == '/';
+}
+
+} // namespace
+
+const char* action_verb(Action action) {
+  switch (action) {
+  case Action::create:
+    return "created";
+  case Action::update:
+    return "updated";
+  case Action::chmod:
+    return "chmodded";
+  case Action::unchanged:
+    return "unchanged";
+  case Action::keep:
+    return "kept";
+  case Action::remove:
+    return "removed";
+  }
+  return "?";
+}
+
+size_t Plan::count(Action action) const {
+  return static_cast<size_t>(std::count_if(changes.begin(), changes.end(),
+                                           [&](const Change& c) { return c.action == action; }));
+}
+
+Plan make_plan(Composition composition, const PlanContext& context, const Rules& rules) {
+  Plan plan;
+  Planner planner(context);
+  std::set<std::string> provided;
+  for (DesiredFile& file : composition.files) {
+    provided.insert(file.path);
+    plan.changes.push_back(planner.plan_file(std::move(file)));
+  }
+
+  if (context.dest && context.previous) {
+    for (const state::ManifestFile& record : context.previous->files) {
+      if (provided.count(record.path)) continue;
+      if (settings_for(rules, record.path).policy == Policy::ignore) continue;
+      if (std::optional<Change> change = planner.plan_stale(record)) {
+        plan.changes.push_back(std::move(*change));
+      }
+    }
+    // Directories config-init created that no provided file needs any more, deepest first.
+    for (const std::string& directory : context.previous->directories) {
+      const bool needed = std::any_of(provided.begin(), provided.end(), [&](const std::string& p) {
+        return is_inside(directory, p);
+      });
+      if (!needed) plan.directories_to_remove.push_back(directory);
+    }
+    std::sort(plan.directories_to_remove.begin(), plan.directories_to_remove.end(),
+              [](const std::string& a, const std::string& b) { return a > b; });
+  }
+
+  std::vector<std::string> missing;
+  for (const std::string& required : rules.required) {
+    const bool planned = provided.count(required) > 0;
+    SafeDir::Entry entry;
+    const bool present = context.dest && context.dest->lookup(required, entry) == 0 &&
+                         entry.type == SafeDir::Entry::Type::file;
+    if (!planned && !present) missing.push_back(required);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& path : missing)
+      list += (list.empty() ? "" : ", ") + path;
+    throw InputError("required file" + std::string(missing.size() > 1 ? "s" : "") +
+                     " missing from the result: " + list + " (no layer provides " +
+                     (missing.size() > 1 ? "them" : "it") + ")");
+  }
+  return plan;
+}
+
+} // namespace config_init::plan

@@ -1,0 +1,74 @@
+// The plan: what the run will do to each file of the destination, decided before the
+// first write. Reads the destination and config-init's state in it, never writes.
+#pragma once
+
+#include "merge/three_way.h"
+#include "plan/compose.h"
+#include "state/manifest.h"
+#include "util/safe_dir.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace config_init::plan {
+
+enum class Action {
+  create,    // DEST/P does not exist
+  update,    // DEST/P differs in content (or is a symlink to replace with a file)
+  chmod,     // same content, different mode
+  unchanged, // same content and mode: not rewritten
+  keep,      // left as it is: a seeded file that exists, or a stale file the app changed
+  remove,    // a file config-init wrote before, no layer provides any more, unchanged since
+};
+
+// What to do with a managed file the app changed since the last run (not structured, or
+// not parseable as its format any more).
+enum class OnDrift {
+  overwrite, // the layers win; the app's version is kept under .config-init/backup/
+  fail,      // exit 3, nothing written
+};
+
+// "created", "updated", ... as logs print them.
+const char* action_verb(Action action);
+// True when the action writes the file's content.
+inline bool writes_content(Action action) {
+  return action == Action::create || action == Action::update;
+}
+
+struct Change {
+  DesiredFile file; // what P will hold (for remove/keep of stale files: the last record)
+  Action action;
+  std::string reason;   // why, for the log line ("content differs", "new file", ...)
+  bool drifted = false; // the app changed DEST/P since the last run
+  bool backup = false;  // save the app's version under .config-init/backup/ first
+  std::vector<merge::EditConflict> conflicts; // keys both the app and the layers changed
+  // For structured files: the layers' own result, kept as the next three-way merge base.
+  std::optional<std::string> base;
+};
+
+struct Plan {
+  std::vector<Change> changes; // in path order; removals after the rest
+  // Directories config-init created (now or earlier) that will be empty after removals.
+  std::vector<std::string> directories_to_remove;
+  size_t count(Action action) const;
+};
+
+// Where the plan looks: the destination (nullptr when it does not exist yet), the last
+// run's manifest (nullptr for none), and what to do on drift.
+struct PlanContext {
+  const SafeDir* dest = nullptr;
+  const state::Manifest* previous = nullptr;
+  OnDrift on_drift = OnDrift::overwrite;
+};
+
+// Compares `composition` with the destination. Runtime edits to structured files are
+// three-way merged (base = the layers' result of the last run, kept in .config-init/base/);
+// other drift follows `context.on_drift`. Throws InputError when a path cannot be written
+// without touching something config-init must not (a directory or special file where a
+// file belongs, a symlink or a file where a directory belongs), when a `rules.required`
+// path would be missing, or on drift under OnDrift::fail. Throws IoError when the
+// destination cannot be read.
+Plan make_plan(Composition composition, const PlanContext& context, const Rules& rules);
+
+} // namespace config_init::plan

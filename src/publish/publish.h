@@ -1,0 +1,40 @@
+// Publishing a plan: the app's drifted versions are backed up first; every changed file
+// is written to a temporary name in its own directory, flushed, renamed into place, the
+// directories flushed, and every written file read back and its digest compared with the
+// plan; then stale files and the empty directories they leave are removed.
+#pragma once
+
+#include "plan/plan.h"
+#include "util/log.h"
+#include "util/safe_dir.h"
+
+#include <string>
+#include <vector>
+
+namespace config_init::publish {
+
+struct PublishReport {
+  size_t files_written = 0;
+  uint64_t bytes_written = 0;
+  std::vector<std::string> directories_created;
+  std::vector<std::string> directories_removed;
+  std::vector<std::pair<std::string, std::string>> backups; // (path, backup path)
+};
+
+// Applies `plan` to `dest`. Missing directories are created with `rules.directory_mode`
+// and, with `rules.owner`, chowned like the files. Throws IoError on any write, flush,
+// rename, removal or verification failure (files already renamed stay complete;
+// temporaries are removed), InputError when a source file changed since it was planned.
+PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::Rules& rules);
+
+// Writes `content` to `relative` atomically and durably (used for config-init's own
+// state), creating missing directories 0755 (0700 with `private_dirs`). Throws IoError.
+void write_file_atomically(const SafeDir& dest, const std::string& relative,
+                           const std::string& content, unsigned mode, bool private_dirs = false);
+
+// Removes temporary files a killed run left in the directories `relatives` of `dest`
+// (missing directories are ignored); returns how many were removed.
+size_t remove_leftover_temporaries(const SafeDir& dest, const std::vector<std::string>& relatives,
+                                   Log& log);
+
+} // namespace config_init::publish

@@ -1,0 +1,38 @@
+#include "state/base_store.h"
+
+#include "state/manifest.h"
+#include "util/error.h"
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+namespace config_init::state {
+
+std::string base_path(const std::string& path) {
+  return std::string(state_directory) + "/base/" + path;
+}
+
+std::string backup_path(const std::string& path) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  return std::string(state_directory) + "/backup/" + path + "." + stamp;
+}
+
+bool read_base(const SafeDir& dest, const std::string& path, std::string& out) {
+  FileDescriptor fd;
+  const std::string relative = base_path(path);
+  if (const int error = dest.open_file(relative, fd)) {
+    if (error == ENOENT) return false;
+    throw IoError(errno_message("cannot read " + dest.path() + "/" + relative, error));
+  }
+  if (const int error = read_all(fd.get(), out)) {
+    throw IoError(errno_message("cannot read " + dest.path() + "/" + relative, error));
+  }
+  return true;
+}
+
+} // namespace config_init::state

@@ -1,0 +1,21 @@
+// Merge bases and backups under DEST/.config-init/: for each structured managed file,
+// the layers' result of the last run (the base of the next three-way merge), and the
+// app's versions of files that were overwritten after drift.
+#pragma once
+
+#include "util/safe_dir.h"
+
+#include <string>
+
+namespace config_init::state {
+
+// ".config-init/base/<path>"
+std::string base_path(const std::string& path);
+// ".config-init/backup/<path>.<UTC timestamp>"
+std::string backup_path(const std::string& path);
+
+// Reads the base of `path` into `out`; false when there is none. Throws IoError when it
+// exists but cannot be read.
+bool read_base(const SafeDir& dest, const std::string& path, std::string& out);
+
+} // namespace config_init::state

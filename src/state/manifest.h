@@ -1,0 +1,62 @@
+// DEST/.config-init/manifest.json: the record of the last successful run. Written last,
+// atomically; read by the next run and by `verify`.
+#pragma once
+
+#include "util/safe_dir.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace config_init::state {
+
+// config-init's own directory inside the destination, and the files in it.
+constexpr const char* state_directory = ".config-init";
+constexpr const char* manifest_path = ".config-init/manifest.json";
+constexpr const char* lock_path = ".config-init/lock";
+
+struct ManifestFile {
+  std::string path; // relative to DEST
+  std::string sha256;
+  uint64_t size = 0;
+  unsigned mode = 0;
+  std::vector<std::string> layers; // the layer roots the content came from, lowest first
+  std::string policy;
+  bool merged = false;
+  bool secret = false;
+};
+
+struct ManifestLayer {
+  std::string root;
+  bool present = false;
+  bool secret = false;
+  size_t files = 0;
+  std::string sha256; // over its files' "sha256  path" lines
+};
+
+struct Manifest {
+  int version = 1;
+  std::string tool_version;
+  std::vector<ManifestLayer> layers;
+  std::vector<ManifestFile> files; // sorted by path
+  // Directories config-init created in DEST (removed again when they end up empty).
+  std::vector<std::string> directories;
+
+  const ManifestFile* find(const std::string& path) const;
+};
+
+// The manifest as JSON (stable: the same manifest gives the same bytes).
+std::string serialize(const Manifest& manifest);
+
+// Parses manifest JSON. Throws InputError naming `name` when it is not a manifest.
+Manifest parse_manifest(const std::string& text, const std::string& name);
+
+// The bytes of DEST's manifest; nullopt when there is none. Throws IoError.
+std::optional<std::string> read_manifest_text(const SafeDir& dest);
+
+// Loads DEST's manifest; nullopt when there is none. Throws InputError when it is corrupt
+// and IoError when it cannot be read.
+std::optional<Manifest> load_manifest(const SafeDir& dest);
+
+} // namespace config_init::state
