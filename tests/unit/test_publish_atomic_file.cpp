@@ -1,0 +1,88 @@
+#include "publish/atomic_file.h"
+#include "test_support.h"
+#include "util/error.h"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using config_init::FileDescriptor;
+using config_init::IoError;
+using config_init::publish::AtomicFile;
+using config_init::publish::is_temporary_name;
+using test_support::read_file;
+using test_support::TempDir;
+using test_support::write_file;
+
+namespace {
+size_t entries(const std::string& dir) {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir))
+    ++count;
+  return count;
+}
+} // namespace
+
+TEST_SUITE("publish::AtomicFile") {
+  TEST_CASE("commit replaces the old file whole, with the mode asked for") {
+    TempDir tmp;
+    write_file(tmp / "a.txt", "old");
+    FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
+    {
+      AtomicFile file(dir.get(), "a.txt", "a.txt");
+      file.write("new content");
+      CHECK(read_file(tmp / "a.txt") == "old"); // not visible before commit
+      file.set_mode(0640);
+      file.flush();
+      file.commit();
+    }
+    CHECK(read_file(tmp / "a.txt") == "new content");
+    struct stat st {};
+    REQUIRE(::stat((tmp / "a.txt").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0640);
+    CHECK(entries(tmp.path()) == 1);
+  }
+
+  TEST_CASE("an uncommitted file leaves no temporary behind") {
+    TempDir tmp;
+    FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
+    {
+      AtomicFile file(dir.get(), "a.txt", "a.txt");
+      file.write("partial");
+      CHECK(entries(tmp.path()) == 1);
+    }
+    CHECK(entries(tmp.path()) == 0);
+  }
+
+  TEST_CASE("copy_from returns the digest of the bytes copied") {
+    TempDir tmp;
+    write_file(tmp / "src", "abc");
+    FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
+    AtomicFile file(dir.get(), "dst", "dst");
+    const config_init::Digest digest = file.copy_from(tmp / "src", "src");
+    CHECK(digest.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(digest.size == 3);
+    file.commit();
+    CHECK(read_file(tmp / "dst") == "abc");
+  }
+
+  TEST_CASE("a directory that cannot be written is an IoError naming the file") {
+    if (::geteuid() == 0) return; // root ignores permission bits
+    TempDir tmp;
+    ::chmod(tmp.path().c_str(), 0500);
+    FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
+    CHECK_THROWS_AS(AtomicFile(dir.get(), "a", "dest/a"), IoError);
+  }
+
+  TEST_CASE("temporary names are recognised exactly") {
+    CHECK(is_temporary_name(".config-init-123-0.tmp"));
+    CHECK(is_temporary_name(".config-init-1-99.tmp"));
+    CHECK_FALSE(is_temporary_name(".config-init-abc.tmp"));
+    CHECK_FALSE(is_temporary_name(".config-init-.tmp"));
+    CHECK_FALSE(is_temporary_name("config-init-1-2.tmp"));
+    CHECK_FALSE(is_temporary_name(".config-init-1-2.tmp.bak"));
+    CHECK_FALSE(is_temporary_name(".config-init"));
+  }
+}
