@@ -1,0 +1,350 @@
+"""Chart and binary together: the ConfigMap and Secret the chart renders are laid
+out on disk exactly as the kubelet mounts them, and build/config-init runs with
+the init container's rendered command and arguments (its paths mapped into a
+temporary directory, as the user and groups the pod would give it). The
+resulting config directory must be what the agent needs: every file present as
+a regular file it can rewrite, keys deep-merged, no kubelet internals, a manifest.
+
+CONFIG_INIT_BIN: the binary under test (default build/config-init).
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from chartlib import (AGENTS, REPO, deep_merge, kubelet_update, kubelet_volume, mount_files,
+                      render, union_merge)
+
+BIN = Path(os.environ.get("CONFIG_INIT_BIN", REPO / "build" / "config-init"))
+# Where the config-init image keeps what the Dockerfile copies in.
+IMAGE_FILES = {
+    "/usr/local/bin/config-init": BIN,
+    "/etc/codex-defaults": REPO / "defaults" / "codex",
+    "/etc/claude-defaults": REPO / "defaults" / "claude",
+}
+
+CASES = {
+    "codex": {
+        "overlay": {
+            "settings": {
+                "model": "o3",                                   # overrides a default
+                "model_context_window": 200000,                  # a new key, an integer
+                "projects": {"/work/repo": {"trust_level": "trusted"}},  # merges into a table
+                "mcp_servers": {"docs": {"command": "npx", "args": ["-y", "docs-mcp"]}},
+            },
+            "files": {"AGENTS.md": "# Rules\nRun the tests.\n",
+                      "prompts/review.md": "Review the diff.\n"},
+        },
+        "secret": {"auth.json": '{"OPENAI_API_KEY": "sk-test-not-real"}\n'},
+        "runtime_edit": ("projects", "/home/codex/runtime", {"trust_level": "trusted"}),
+    },
+    "claude": {
+        "overlay": {
+            "settings": {
+                "permissions": {"allow": ["Bash(git status)"], "defaultMode": "acceptEdits"},
+                "env": {"FOO": "bar"},
+            },
+            "files": {"CLAUDE.md": "# Rules\n", "commands/review.md": "Review the diff.\n"},
+        },
+        "secret": {".credentials.json": '{"claudeAiOauth": {"accessToken": "not-real"}}\n'},
+        "runtime_edit": ("env", "ADDED_AT_RUNTIME", "1"),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def binary():
+    if not (BIN.is_file() and os.access(BIN, os.X_OK)):
+        pytest.fail(f"config-init binary not found at {BIN}: run `make build` "
+                    "(or set CONFIG_INIT_BIN)")
+    for agent in AGENTS:
+        defaults = REPO / "defaults" / agent
+        if not any(defaults.glob("*")):
+            pytest.fail(f"{defaults} is empty: the image's default layer is missing")
+    return BIN
+
+
+@pytest.fixture
+def world():
+    """A temporary root every user can traverse (pytest's tmp_path is 0700 root),
+    since config-init runs as the pod's non-root uid."""
+    root = Path(tempfile.mkdtemp(prefix="chart-binary-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Pod:
+    """One rendered pod, its volumes on disk, and its init container run for real."""
+
+    def __init__(self, rendered, agent, root):
+        self.rendered = rendered
+        self.agent = agent
+        self.root = root
+        self.init = rendered.init_containers[0]
+        self.sc = self.init["securityContext"]
+        pod_sc = rendered.pod["securityContext"]
+        self.uid, self.gid = self.sc["runAsUser"], self.sc["runAsGroup"]
+        self.fs_group = pod_sc["fsGroup"]
+        self.as_root = os.geteuid() == 0
+        self.volumes = {}   # volume name -> directory
+        self.lay_out_image()
+        self.lay_out_volumes()
+
+    def lay_out_image(self):
+        image = self.root / "image"
+        for inside, source in IMAGE_FILES.items():
+            target = image / inside.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+        subprocess.run(["chmod", "-R", "u=rwX,go=rX", str(image)], check=True)
+
+    def lay_out_volumes(self):
+        for mount in self.init["volumeMounts"]:
+            name = mount["name"]
+            directory = self.root / "volumes" / name
+            if name == "home":
+                # A fresh PVC or emptyDir: with fsGroup the kubelet makes it group-owned
+                # by fsGroup, group-writable and setgid.
+                directory.mkdir(parents=True)
+                if self.as_root:
+                    os.chown(directory, 0, self.fs_group)
+                directory.chmod(0o2775)
+            else:
+                files, mode = mount_files(self.rendered, name)
+                kubelet_volume(directory, files, mode, gid=self.fs_group if self.as_root else None)
+            self.volumes[name] = directory
+        (self.root / "volumes").chmod(0o755)
+
+    def host_path(self, path):
+        """Where a path inside the init container is on this machine."""
+        best = None
+        for mount in self.init["volumeMounts"]:
+            mp = mount["mountPath"].rstrip("/")
+            if path == mp or path.startswith(mp + "/"):
+                if best is None or len(mp) > len(best[0]):
+                    best = (mp, self.volumes[mount["name"]])
+        if best:
+            return str(best[1]) + path[len(best[0]):]
+        for inside in IMAGE_FILES:
+            if path == inside or path.startswith(inside + "/"):
+                return str(self.root / "image" / path.lstrip("/"))
+        raise AssertionError(f"{path} is neither under a volume mount of the init container "
+                             "nor in the config-init image")
+
+    def command(self):
+        argv = [self.host_path(self.init["command"][0])]
+        for arg in self.init["args"]:
+            argv.append(self.host_path(arg) if arg.startswith("/") else arg)
+        return argv
+
+    def run_init(self):
+        def drop_privileges():
+            os.setgroups([self.fs_group])
+            os.setgid(self.gid)
+            os.setuid(self.uid)
+        env = {"PATH": "/usr/bin:/bin"}
+        env.update({e["name"]: e["value"] for e in self.init.get("env", [])})
+        return subprocess.run(self.command(), capture_output=True, text=True, env=env,
+                              preexec_fn=drop_privileges if self.as_root else None,
+                              cwd=self.root, timeout=60)
+
+    @property
+    def dest(self):
+        args = self.init["args"]
+        return Path(self.host_path(args[args.index("--dest") + 1]))
+
+
+def render_pod(tools, tmp_path, agent, overlay, secret):
+    values = {"agent": agent, "configInit": {"enabled": True},
+              "overlay": overlay, "secret": {"files": secret}}
+    return render(tools, tmp_path, values)
+
+
+def json_lines(stderr):
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines, "config-init logged nothing"
+    parsed = []
+    for line in lines:
+        try:
+            parsed.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"--log-format json, yet this log line is not JSON: {line!r}")
+    return parsed
+
+
+def parse(path):
+    text = path.read_bytes()
+    if path.suffix == ".toml":
+        return tomllib.loads(text.decode())
+    return json.loads(text)
+
+
+def tree(directory):
+    """{relative path: lstat} of everything under directory."""
+    return {str(p.relative_to(directory)): p.lstat() for p in directory.rglob("*")}
+
+
+def expected_main(pod, defaults_dir, overlay_text, main_file):
+    args = pod.init["args"]
+    union = f"{main_file}=union" in args and args[args.index(f"{main_file}=union") - 1] == "--arrays"
+    merge = union_merge if union else deep_merge
+    low = parse(defaults_dir / main_file)
+    high = tomllib.loads(overlay_text) if main_file.endswith(".toml") else json.loads(overlay_text)
+    return merge(low, high)
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_rendered_init_container_materialises_the_config_dir(tools, tmp_path, binary, world, agent):
+    case = CASES[agent]
+    a = AGENTS[agent]
+    rendered = render_pod(tools, tmp_path, agent, case["overlay"], case["secret"])
+    pod = Pod(rendered, agent, world)
+
+    proc = pod.run_init()
+    assert proc.returncode == 0, f"config-init exited {proc.returncode}:\n{proc.stderr}"
+    json_lines(proc.stderr)
+    for secret_text in case["secret"].values():
+        assert secret_text.strip() not in proc.stderr, "secret content reached the log"
+
+    dest = pod.dest
+    assert dest == pod.volumes["home"] / Path(a["config_dir"]).relative_to(a["home"])
+    overlay_files, _ = mount_files(rendered, "overlay")
+    secret_files, _ = mount_files(rendered, "secret")
+    defaults_dir = REPO / "defaults" / agent
+    default_files = {str(p.relative_to(defaults_dir)) for p in defaults_dir.rglob("*") if p.is_file()}
+    expected = set(overlay_files) | set(secret_files) | default_files
+
+    entries = tree(dest)
+    files = {p for p, st in entries.items()
+             if not p.startswith(".config-init") and not stat.S_ISDIR(st.st_mode)}
+    assert files == expected
+    for p in sorted(entries):
+        assert not any(part.startswith("..") for part in Path(p).parts), \
+            f"kubelet bookkeeping copied into the config dir: {p}"
+    for p in expected:
+        st = entries[p]
+        assert stat.S_ISREG(st.st_mode), f"{p} is not a regular file (symlink into a mount?)"
+        # The agent (same uid) must be able to rewrite it.
+        assert st.st_mode & stat.S_IWUSR, f"{p} is not writable by its owner"
+        if pod.as_root:
+            assert (st.st_uid, st.st_gid) == (pod.uid, pod.gid) or \
+                (st.st_uid == pod.uid and st.st_gid == pod.fs_group), \
+                f"{p} is owned by {st.st_uid}:{st.st_gid}, not the agent's {pod.uid}:{pod.gid}"
+    for p in secret_files:
+        assert stat.S_IMODE(entries[p].st_mode) == 0o600, f"secret {p} is not 0600"
+    for p in set(overlay_files) - {a["main_file"]}:
+        assert stat.S_IMODE(entries[p].st_mode) == 0o644, p
+
+    # Files only in one layer arrive byte for byte; the main file is deep-merged.
+    for p in set(overlay_files) - {a["main_file"]}:
+        assert (dest / p).read_bytes() == overlay_files[p]
+    for p in secret_files:
+        assert (dest / p).read_bytes() == secret_files[p]
+    merged = parse(dest / a["main_file"])
+    assert merged == expected_main(pod, defaults_dir, overlay_files[a["main_file"]].decode(),
+                                   a["main_file"])
+
+    # The manifest records every managed file with its digest.
+    manifest = json.loads((dest / ".config-init" / "manifest.json").read_text())
+    recorded = {f["path"]: f for f in manifest["files"]}
+    assert set(recorded) == expected
+    for p, entry in recorded.items():
+        assert entry["sha256"] == hashlib.sha256((dest / p).read_bytes()).hexdigest(), p
+    assert [layer["secret"] for layer in manifest["layers"]] == [False, False, True]
+
+    # The agent can rewrite its config as itself (Codex does, with temp file + rename).
+    if pod.as_root:
+        probe = subprocess.run(
+            ["sh", "-c", 'f="$1"; cp "$f" "$f.tmp" && echo >> "$f.tmp" && mv "$f.tmp" "$f"',
+             "sh", str(dest / a["main_file"])],
+            preexec_fn=lambda: (os.setgroups([pod.fs_group]), os.setgid(pod.gid), os.setuid(pod.uid)),
+            capture_output=True, text=True)
+        assert probe.returncode == 0, f"the agent's uid cannot rewrite its config: {probe.stderr}"
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_pod_restart_and_configmap_update(tools, tmp_path, binary, world, agent):
+    """The home volume outlives the pod: a restart re-runs the init container on the
+    files it wrote before (rewrites nothing), keeps what the agent edited at run time,
+    and a ConfigMap update (a new ..data swap) reaches the config directory."""
+    case = CASES[agent]
+    a = AGENTS[agent]
+    rendered = render_pod(tools, tmp_path / "v1", agent, case["overlay"], case["secret"])
+    pod = Pod(rendered, agent, world)
+    first = pod.run_init()
+    assert first.returncode == 0, first.stderr
+    dest = pod.dest
+    main = dest / a["main_file"]
+
+    before = {p: (st.st_ino, st.st_mtime_ns) for p, st in tree(dest).items()
+              if not p.startswith(".config-init")}
+    again = pod.run_init()
+    assert again.returncode == 0, again.stderr
+    after = {p: (st.st_ino, st.st_mtime_ns) for p, st in tree(dest).items()
+             if not p.startswith(".config-init")}
+    assert after == before, "a second run with the same inputs rewrote files"
+
+    # The agent edits its config at run time (as the agent's uid would).
+    table, key, value = case["runtime_edit"]
+    if main.suffix == ".toml":  # as Codex records a trusted project
+        main.write_text(main.read_text() + f'\n[{table}."{key}"]\ntrust_level = "trusted"\n')
+    else:
+        doc = parse(main)
+        doc[table][key] = value
+        main.write_text(json.dumps(doc, indent=2) + "\n")
+    assert parse(main)[table][key] == value
+
+    # The user changes the overlay: helm upgrade -> new ConfigMap -> the kubelet swaps ..data.
+    changed = json.loads(json.dumps(case["overlay"]))
+    if agent == "codex":
+        changed["settings"]["model"] = "o4-mini"
+    else:
+        changed["settings"]["env"]["FOO"] = "baz"
+    rendered2 = render_pod(tools, tmp_path / "v2", agent, changed, case["secret"])
+    files2, mode2 = mount_files(rendered2, "overlay")
+    kubelet_update(pod.volumes["overlay"], files2, mode2,
+                   gid=pod.fs_group if pod.as_root else None)
+    pod.rendered = rendered2
+    pod.init = rendered2.init_containers[0]
+    assert pod.init["args"] == rendered.init_containers[0]["args"]
+
+    third = pod.run_init()
+    assert third.returncode == 0, third.stderr
+    result = parse(main)
+    assert result[table][key] == value, "the agent's runtime edit was lost"
+    if agent == "codex":
+        assert result["model"] == "o4-mini"
+    else:
+        assert result["env"]["FOO"] == "baz"
+    assert not any(p.name.startswith("..") for p in dest.rglob("*"))
+
+
+CHECK_CODEX = REPO / "tests" / "container" / "check-codex-config.sh"
+
+
+def test_real_codex_accepts_the_result(tools, tmp_path, binary, world):
+    """The config.toml the chart's overlay and config-init produce together is one the
+    real Codex CLI accepts (--strict-config), via tests/container/check-codex-config.sh."""
+    if not CHECK_CODEX.is_file():
+        pytest.skip(f"{CHECK_CODEX} not present")
+    case = CASES["codex"]
+    pod = Pod(render_pod(tools, tmp_path, "codex", case["overlay"], case["secret"]), "codex", world)
+    proc = pod.run_init()
+    assert proc.returncode == 0, proc.stderr
+    check = subprocess.run([str(CHECK_CODEX), str(pod.dest)], capture_output=True, text=True,
+                           timeout=600)
+    if check.returncode == 77:
+        pytest.skip(f"real Codex CLI unavailable: {check.stdout}{check.stderr}")
+    assert check.returncode == 0, check.stdout + check.stderr
