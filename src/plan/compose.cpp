@@ -46,6 +46,18 @@ SourcesByPath group_by_path(const std::vector<Layer>& layers) {
   return by_path;
 }
 
+// A parse error of a secret file keeps its location but not its description, which may
+// quote the content: "name:line:column: invalid toml (details redacted: secret layer)".
+std::string redacted(const std::string& message, const std::string& name, formats::Format format) {
+  std::string location = name;
+  if (message.compare(0, name.size(), name) == 0) {
+    const size_t end = message.find(": ", name.size());
+    location = message.substr(0, end == std::string::npos ? name.size() : end);
+  }
+  return location + ": invalid " + formats::format_name(format) +
+         " (details redacted: secret layer)";
+}
+
 // Reads (structured) or hashes (other) one source; validates structured files.
 void load(Source& source, std::optional<formats::Format> format) {
   if (!format) {
@@ -58,11 +70,16 @@ void load(Source& source, std::optional<formats::Format> format) {
     throw InputError(errno_message("cannot read " + source.name, error));
   }
   source.digest = Digest{Sha256::of(source.content), source.content.size()};
-  formats::validate(*format, source.content, source.name);
+  try {
+    formats::validate(*format, source.content, source.name);
+  } catch (const InputError& error) {
+    if (!source.layer->spec.secret) throw;
+    throw InputError(redacted(error.what(), source.name, *format));
+  }
 }
 
-MergedDocument merge_sources(const std::string& path, formats::Format format,
-                             std::vector<Source>& sources, const PathSettings& settings) {
+MergedDocument merge_sources(formats::Format format, std::vector<Source>& sources,
+                             const PathSettings& settings) {
   MergedDocument merged{format, {}, {}, {}};
   bool first = true;
   for (Source& source : sources) {
@@ -77,7 +94,6 @@ MergedDocument merge_sources(const std::string& path, formats::Format format,
     }
   }
   merge::apply_deletions(merged.tree, settings.merge);
-  (void)path;
   return merged;
 }
 
@@ -118,7 +134,7 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     for (const Source& source : sources)
       file.secret = file.secret || source.layer->spec.secret;
     if (format && settings.policy != Policy::replace && sources.size() > 1) {
-      MergedDocument merged = merge_sources(path, *format, sources, settings);
+      MergedDocument merged = merge_sources(*format, sources, settings);
       file.merged = true;
       file.layers = merged.layers;
       file.conflicts = std::move(merged.conflicts);
@@ -162,7 +178,7 @@ MergedDocument merge_document(const std::vector<Layer>& layers, const Rules& rul
     load(source, format);
   const PathSettings settings = settings_for(rules, path);
   if (settings.policy == Policy::replace) sources.erase(sources.begin(), sources.end() - 1);
-  MergedDocument merged = merge_sources(path, *format, sources, settings);
+  MergedDocument merged = merge_sources(*format, sources, settings);
   if (rules.strict && !merged.conflicts.empty()) {
     throw InputError(describe_conflict(path, merged.conflicts.front()) + " (--strict)");
   }

@@ -1,0 +1,228 @@
+#include "formats/json_format.h"
+
+#include "util/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+namespace config_init::formats::json_format {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// "line:column" of a byte offset (both 1-based; the column counts bytes).
+std::string position_of(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  const std::string_view before = text.substr(0, offset);
+  const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
+  const size_t line_start = before.rfind('\n');
+  const size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+// An input iterator over the text that records how far nlohmann's lexer has read, so
+// SAX events (which carry no position) can be located.
+class Cursor {
+public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  Cursor(const char* at, const char** progress) : at_(at), progress_(progress) {}
+  reference operator*() const { return *at_; }
+  Cursor& operator++() {
+    *progress_ = ++at_;
+    return *this;
+  }
+  Cursor operator++(int) {
+    Cursor before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const Cursor& other) const { return at_ == other.at_; }
+  bool operator!=(const Cursor& other) const { return at_ != other.at_; }
+
+private:
+  const char* at_;
+  const char** progress_;
+};
+
+// Builds the tree from nlohmann's SAX events, refusing duplicate keys and deep nesting.
+class Builder {
+public:
+  Builder(std::string_view text, const std::string& name, const char* const& progress)
+      : text_(text), name_(name), progress_(progress) {}
+
+  Value result;
+
+  bool null() { return add(Value{}); }
+  bool boolean(bool value) { return add(Value(value)); }
+  bool number_integer(int64_t value) { return add(Value(value)); }
+  bool number_unsigned(uint64_t value) {
+    if (value <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return add(Value(static_cast<int64_t>(value)));
+    }
+    return add(Value(value));
+  }
+  bool number_float(double value, const std::string& /*text*/) { return add(Value(value)); }
+  bool string(std::string& value) { return add(Value(std::move(value))); }
+  bool binary(Json::binary_t& /*value*/) { return false; } // only binary formats have these
+
+  bool start_object(std::size_t /*size*/) { return open(Value(Table{})); }
+  bool key(std::string& key) {
+    Frame& frame = stack_.back();
+    if (!frame.keys.insert(key).second) {
+      fail(key_start(), "duplicate key '" + key + "'");
+    }
+    frame.key = std::move(key);
+    return true;
+  }
+  bool end_object() { return close(); }
+  bool start_array(std::size_t /*size*/) { return open(Value(Array{})); }
+  bool end_array() { return close(); }
+
+  bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                   const nlohmann::detail::exception& error) {
+    // what() is "[json.exception.parse_error.101] parse error at line 1, column 6: cause";
+    // keep the cause and compute the position from the byte offset ourselves.
+    std::string cause = error.what();
+    if (const size_t end = cause.find("] "); cause[0] == '[' && end != std::string::npos) {
+      cause.erase(0, end + 2);
+    }
+    if (cause.rfind("parse error", 0) == 0) {
+      if (const size_t colon = cause.find(": "); colon != std::string::npos)
+        cause.erase(0, colon + 2);
+    }
+    fail(position == 0 ? 0 : position - 1, cause);
+  }
+
+private:
+  struct Frame {
+    Value value;
+    std::string key;
+    std::unordered_set<std::string> keys; // of an object, to find duplicates quickly
+  };
+
+  [[noreturn]] void fail(size_t offset, const std::string& cause) const {
+    throw InputError(name_ + ":" + position_of(text_, offset) + ": " + cause);
+  }
+
+  size_t consumed() const { return static_cast<size_t>(progress_ - text_.data()); }
+
+  // The offset of the opening quote of the key just read (the lexer stopped after its
+  // closing quote); inside the key a quote is preceded by an odd number of backslashes.
+  size_t key_start() const {
+    size_t at = consumed() - 1;
+    while (at > 0) {
+      --at;
+      if (text_[at] != '"') continue;
+      size_t backslashes = 0;
+      while (backslashes < at && text_[at - 1 - backslashes] == '\\')
+        ++backslashes;
+      if (backslashes % 2 == 0) return at;
+    }
+    return 0;
+  }
+
+  bool add(Value value) {
+    if (stack_.empty()) {
+      result = std::move(value);
+    } else if (Frame& frame = stack_.back(); frame.value.is_array()) {
+      frame.value.array().push_back(std::move(value));
+    } else {
+      frame.value.table().push_back(Member{std::move(frame.key), std::move(value)});
+    }
+    return true;
+  }
+
+  bool open(Value container) {
+    if (stack_.size() >= static_cast<size_t>(max_depth)) {
+      fail(consumed() - 1, "nesting deeper than " + std::to_string(max_depth) + " levels");
+    }
+    stack_.push_back(Frame{std::move(container), {}, {}});
+    return true;
+  }
+
+  bool close() {
+    Value done = std::move(stack_.back().value);
+    stack_.pop_back();
+    return add(std::move(done));
+  }
+
+  std::string_view text_;
+  const std::string& name_;
+  const char* const& progress_;
+  std::vector<Frame> stack_;
+};
+
+std::string describe(const std::string& path) {
+  return path.empty() ? "(top level)" : path;
+}
+
+Json to_json(const Value& value, const std::string& path, const std::string& name) {
+  switch (value.kind()) {
+  case Kind::null:
+    return nullptr;
+  case Kind::boolean:
+    return std::get<bool>(value.data);
+  case Kind::integer:
+    return std::get<int64_t>(value.data);
+  case Kind::unsigned_integer:
+    return std::get<uint64_t>(value.data);
+  case Kind::floating: {
+    const double number = std::get<double>(value.data);
+    if (!std::isfinite(number)) {
+      throw InputError(name + ": " + describe(path) + ": JSON has no NaN or infinity");
+    }
+    return number;
+  }
+  case Kind::string:
+    return std::get<std::string>(value.data);
+  case Kind::datetime:
+    throw InputError(name + ": " + describe(path) + ": JSON has no date-time type");
+  case Kind::array: {
+    Json items = Json::array();
+    size_t index = 0;
+    for (const Value& item : value.array()) {
+      items.push_back(to_json(item, path + "[" + std::to_string(index++) + "]", name));
+    }
+    return items;
+  }
+  case Kind::table: {
+    Json members = Json::object();
+    for (const Member& member : value.table()) {
+      members[member.key] =
+          to_json(member.value, path.empty() ? member.key : path + "." + member.key, name);
+    }
+    return members;
+  }
+  }
+  return nullptr;
+}
+
+} // namespace
+
+Value parse(std::string_view text, const std::string& name) {
+  const char* progress = text.data();
+  Builder builder(text, name, progress);
+  Json::sax_parse(Cursor(text.data(), &progress), Cursor(text.data() + text.size(), &progress),
+                  &builder);
+  return std::move(builder.result);
+}
+
+std::string emit(const Value& value, const std::string& name) {
+  try {
+    return to_json(value, "", name).dump(2, ' ', false, Json::error_handler_t::strict) + "\n";
+  } catch (const Json::type_error& error) {
+    throw InputError(name + ": cannot write JSON: " + error.what());
+  }
+}
+
+} // namespace config_init::formats::json_format

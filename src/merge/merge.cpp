@@ -1,0 +1,313 @@
+#include "merge/merge.h"
+
+#include "util/error.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <unordered_set>
+
+namespace config_init::merge {
+
+using formats::Array;
+using formats::DateTime;
+using formats::Kind;
+using formats::Member;
+using formats::Table;
+using formats::Value;
+
+namespace {
+
+// Shortest text that reads back as the same double, always in a float form ("1.0", not "1").
+std::string float_text(double number) {
+  if (std::isnan(number)) return "nan";
+  if (std::isinf(number)) return number < 0 ? "-inf" : "inf";
+  if (number == 0) number = 0; // -0.0 prints as 0.0: the two are equal
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+  std::string text(buffer, result.ptr);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+void append_string(std::string& out, const std::string& text) {
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        char escape[8];
+        std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
+        out += escape;
+      } else {
+        out += c;
+      }
+    }
+  }
+  out += '"';
+}
+
+// TOML's form: 1979-05-27T07:32:00.5-07:00, 1979-05-27, 07:32:00.
+std::string datetime_text(const DateTime& dt) {
+  char buffer[64];
+  std::string text;
+  if (dt.has_date) {
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", dt.year, dt.month, dt.day);
+    text += buffer;
+  }
+  if (dt.has_date && dt.has_time) text += 'T';
+  if (dt.has_time) {
+    std::snprintf(buffer, sizeof buffer, "%02d:%02d:%02d", dt.hour, dt.minute, dt.second);
+    text += buffer;
+    if (dt.nanosecond != 0) {
+      std::snprintf(buffer, sizeof buffer, ".%09u", dt.nanosecond);
+      std::string fraction = buffer;
+      fraction.erase(fraction.find_last_not_of('0') + 1);
+      text += fraction;
+    }
+  }
+  if (dt.has_offset) {
+    if (dt.offset_minutes == 0) {
+      text += 'Z';
+    } else {
+      const int minutes = std::abs(dt.offset_minutes);
+      std::snprintf(buffer, sizeof buffer, "%c%02d:%02d", dt.offset_minutes < 0 ? '-' : '+',
+                    minutes / 60, minutes % 60);
+      text += buffer;
+    }
+  }
+  return text;
+}
+
+// A compact JSON-like rendering. With `sorted_keys`, tables that are equal (operator==,
+// which ignores key order) render identically, so the text can serve as a set key.
+void append_compact(std::string& out, const Value& value, bool sorted_keys) {
+  switch (value.kind()) {
+  case Kind::null:
+    out += "null";
+    break;
+  case Kind::boolean:
+    out += std::get<bool>(value.data) ? "true" : "false";
+    break;
+  case Kind::integer:
+    out += std::to_string(std::get<int64_t>(value.data));
+    break;
+  case Kind::unsigned_integer:
+    out += std::to_string(std::get<uint64_t>(value.data));
+    break;
+  case Kind::floating:
+    out += float_text(std::get<double>(value.data));
+    break;
+  case Kind::string:
+    append_string(out, std::get<std::string>(value.data));
+    break;
+  case Kind::datetime:
+    out += datetime_text(std::get<DateTime>(value.data));
+    break;
+  case Kind::array: {
+    out += '[';
+    for (const Value& item : value.array()) {
+      if (out.back() != '[') out += ',';
+      append_compact(out, item, sorted_keys);
+    }
+    out += ']';
+    break;
+  }
+  case Kind::table: {
+    std::vector<const Member*> members;
+    for (const Member& member : value.table())
+      members.push_back(&member);
+    if (sorted_keys) {
+      std::sort(members.begin(), members.end(),
+                [](const Member* a, const Member* b) { return a->key < b->key; });
+    }
+    out += '{';
+    for (const Member* member : members) {
+      if (out.back() != '{') out += ',';
+      append_string(out, member->key);
+      out += ':';
+      append_compact(out, member->value, sorted_keys);
+    }
+    out += '}';
+    break;
+  }
+  }
+}
+
+std::string canonical_text(const Value& value) {
+  std::string text;
+  append_compact(text, value, true);
+  return text;
+}
+
+// RFC 7386: a patch applied where there is nothing to merge into keeps no nulls in its
+// tables (array items are values, not patches, and keep theirs).
+void strip_nulls(Value& value) {
+  if (!value.is_table()) return;
+  Table& members = value.table();
+  members.erase(std::remove_if(members.begin(), members.end(),
+                               [](const Member& member) { return member.value.is_null(); }),
+                members.end());
+  for (Member& member : members)
+    strip_nulls(member.value);
+}
+
+bool same_type(Kind a, Kind b) {
+  return a == b || std::string_view(formats::kind_name(a)) == formats::kind_name(b);
+}
+
+bool is_prefix(const KeyPath& prefix, const KeyPath& path) {
+  return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+}
+
+class Merger {
+public:
+  Merger(const MergeRules& rules, std::vector<TypeConflict>& conflicts)
+      : rules_(rules), conflicts_(conflicts) {}
+
+  void merge(Value& lower, const Value& higher) {
+    if (lower.is_table() && higher.is_table()) {
+      for (const Member& member : higher.table()) {
+        if (member.value.is_null()) {
+          lower.erase(member.key);
+          continue;
+        }
+        path_.push_back(member.key);
+        if (Value* existing = lower.find(member.key)) {
+          merge(*existing, member.value);
+        } else {
+          replace(lower.set(member.key, Value{}), member.value);
+        }
+        path_.pop_back();
+      }
+    } else if (lower.is_array() && higher.is_array()) {
+      combine(lower, higher);
+    } else {
+      if (!lower.is_null() && !higher.is_null() && !same_type(lower.kind(), higher.kind())) {
+        conflicts_.push_back(TypeConflict{format_key_path(path_), lower.kind(), higher.kind()});
+      }
+      replace(lower, higher);
+    }
+  }
+
+private:
+  static void replace(Value& lower, const Value& higher) {
+    lower = higher;
+    strip_nulls(lower);
+  }
+
+  // The longest array_paths entry that is a prefix of the current path (the later one
+  // of two equally long entries), else the file's default.
+  ArrayStrategy strategy() const {
+    ArrayStrategy chosen = rules_.arrays;
+    size_t chosen_length = 0;
+    bool found = false;
+    for (const auto& [prefix, strategy] : rules_.array_paths) {
+      if (is_prefix(prefix, path_) && (!found || prefix.size() >= chosen_length)) {
+        chosen = strategy;
+        chosen_length = prefix.size();
+        found = true;
+      }
+    }
+    return chosen;
+  }
+
+  void combine(Value& lower, const Value& higher) {
+    const ArrayStrategy chosen = strategy();
+    if (chosen == ArrayStrategy::replace) {
+      lower = higher;
+      return;
+    }
+    Array& items = lower.array();
+    items.insert(items.end(), higher.array().begin(), higher.array().end());
+    if (chosen == ArrayStrategy::union_) {
+      std::unordered_set<std::string> seen;
+      Array unique;
+      for (Value& item : items) {
+        if (seen.insert(canonical_text(item)).second) unique.push_back(std::move(item));
+      }
+      items = std::move(unique);
+    }
+    lower.origin = higher.origin;
+  }
+
+  const MergeRules& rules_;
+  std::vector<TypeConflict>& conflicts_;
+  KeyPath path_;
+};
+
+void collect_leaves(const Value& value, KeyPath& path, std::vector<Leaf>& out) {
+  if (value.is_table() && (!value.table().empty() || path.empty())) {
+    for (const Member& member : value.table()) {
+      path.push_back(member.key);
+      collect_leaves(member.value, path, out);
+      path.pop_back();
+    }
+    return;
+  }
+  std::string text;
+  append_compact(text, value, false);
+  out.push_back(Leaf{format_key_path(path), std::move(text), value.origin});
+}
+
+} // namespace
+
+ArrayStrategy parse_array_strategy(std::string_view text) {
+  if (text == "replace") return ArrayStrategy::replace;
+  if (text == "append") return ArrayStrategy::append;
+  if (text == "union") return ArrayStrategy::union_;
+  throw UsageError("invalid array strategy '" + std::string(text) +
+                   "' (expected replace, append or union)");
+}
+
+const char* array_strategy_name(ArrayStrategy strategy) {
+  switch (strategy) {
+  case ArrayStrategy::replace:
+    return "replace";
+  case ArrayStrategy::append:
+    return "append";
+  case ArrayStrategy::union_:
+    return "union";
+  }
+  return "?";
+}
+
+void merge_into(Value& lower, const Value& higher, const MergeRules& rules,
+                std::vector<TypeConflict>& conflicts) {
+  Merger(rules, conflicts).merge(lower, higher);
+}
+
+void apply_deletions(Value& document, const MergeRules& rules) {
+  for (const KeyPath& path : rules.deletions) {
+    if (path.empty()) continue;
+    Value* parent = &document;
+    for (size_t i = 0; parent && i + 1 < path.size(); ++i)
+      parent = parent->find(path[i]);
+    if (parent) parent->erase(path.back());
+  }
+}
+
+std::vector<Leaf> leaves(const Value& document) {
+  std::vector<Leaf> out;
+  KeyPath path;
+  collect_leaves(document, path, out);
+  return out;
+}
+
+} // namespace config_init::merge
