@@ -196,10 +196,15 @@ Json to_json(const Value& value, const std::string& path, const std::string& nam
     return items;
   }
   case Kind::table: {
+    // Keys are unique already: append to the ordered map's vector directly (its operator[]
+    // searches linearly, which is quadratic for large objects).
     Json members = Json::object();
+    Json::object_t& object = members.get_ref<Json::object_t&>();
+    object.reserve(value.table().size());
     for (const Member& member : value.table()) {
-      members[member.key] =
-          to_json(member.value, path.empty() ? member.key : path + "." + member.key, name);
+      object.emplace_back(
+          member.key,
+          to_json(member.value, path.empty() ? member.key : path + "." + member.key, name));
     }
     return members;
   }

@@ -22,11 +22,11 @@ constexpr int max_depth = 256;
 // key with more than max_key_parts parts, or nesting deeper than max_depth.
 Value parse(std::string_view text, const std::string& name);
 
-// Writes `value` (a table) as TOML in tree order: each table's `key = value` lines, then
-// its sub-tables as [sections] and arrays of tables as [[sections]]; tables inside other
-// arrays inline. Floats in shortest form, UTF-8 kept, long arrays one item per line. Throws
-// InputError "name: key.path: cause" for what TOML cannot hold (a null, an integer above 2^63-1, a
-// top level that is not a table).
+// Writes `value` (a table) as TOML, in tree order: each table's `key = value` lines,
+// then its sub-tables as [sections] and arrays of tables as [[sections]] (tables inside
+// other arrays inline). Floats in shortest form, UTF-8 kept, long arrays one item a line.
+// Throws InputError "name: key.path: cause" for what TOML cannot hold: a null, an integer
+// above 2^63-1, a top level that is not a table.
 std::string emit(const Value& value, const std::string& name);
 
 } // namespace config_init::formats::toml_format

@@ -138,7 +138,8 @@ Value resolve_plain(std::string_view text) {
 }
 
 // Strings that a YAML 1.1 reader (PyYAML, Go yaml.v2, ...) would take for something else:
-// y/n/yes/no/on/off, and anything that starts like a number, date or time.
+// y/n/yes/no/on/off, `=`, the merge key `<<`, and anything that starts like a number, date
+// or time.
 bool looks_special_to_yaml_1_1(std::string_view text) {
   static const std::unordered_set<std::string_view> words = {
       "y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no", "No",
@@ -397,7 +398,12 @@ private:
     const bool is_integer = kind == Kind::integer || kind == Kind::unsigned_integer;
     if (tag == tag_prefix + "int" && is_integer) return value;
     if (tag == tag_prefix + "float" && kind == Kind::floating) return value;
-    if (tag == tag_prefix + "float" && is_integer) return Value(float_of(text));
+    if (tag == tag_prefix + "float" && kind == Kind::integer) {
+      return Value(static_cast<double>(std::get<int64_t>(value.data)));
+    }
+    if (tag == tag_prefix + "float" && kind == Kind::unsigned_integer) {
+      return Value(static_cast<double>(std::get<uint64_t>(value.data)));
+    }
     if (tag == tag_prefix + "bool" && kind == Kind::boolean) return value;
     if (tag == tag_prefix + "null" && kind == Kind::null) return value;
     if (tag.rfind(tag_prefix, 0) == 0 && tag != tag_prefix + "seq" && tag != tag_prefix + "map") {
@@ -445,6 +451,7 @@ private:
   // `key_text` is a scalar's source text (nullptr for arrays and tables).
   void complete(const YAML::Mark& mark, YAML::anchor_t anchor, Value value,
                 const std::string* key_text) {
+    if (mark.line >= 0) value.line = mark.line + 1; // for messages about the document (spec)
     if (anchor != YAML::NullAnchor) {
       const Cost cost = cost_of(value);
       charge(mark, cost.nodes, cost.bytes); // the copy kept for aliases

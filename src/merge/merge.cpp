@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace config_init::merge {
@@ -183,19 +184,7 @@ public:
 
   void merge(Value& lower, const Value& higher) {
     if (lower.is_table() && higher.is_table()) {
-      for (const Member& member : higher.table()) {
-        if (member.value.is_null()) {
-          lower.erase(member.key);
-          continue;
-        }
-        path_.push_back(member.key);
-        if (Value* existing = lower.find(member.key)) {
-          merge(*existing, member.value);
-        } else {
-          replace(lower.set(member.key, Value{}), member.value);
-        }
-        path_.pop_back();
-      }
+      merge_tables(lower.table(), higher.table());
     } else if (lower.is_array() && higher.is_array()) {
       combine(lower, higher);
     } else {
@@ -207,6 +196,34 @@ public:
   }
 
 private:
+  // Key by key, with an index (Value::find is linear; large tables would be quadratic).
+  void merge_tables(Table& lower, const Table& higher) {
+    std::unordered_map<std::string, size_t> position;
+    for (size_t i = 0; i < lower.size(); ++i)
+      position.emplace(lower[i].key, i);
+    std::unordered_set<std::string> deleted;
+    for (const Member& member : higher) {
+      if (member.value.is_null()) {
+        deleted.insert(member.key);
+        continue;
+      }
+      path_.push_back(member.key);
+      if (const auto found = position.find(member.key); found != position.end()) {
+        merge(lower[found->second].value, member.value);
+      } else {
+        position.emplace(member.key, lower.size());
+        lower.push_back(Member{member.key, Value{}});
+        replace(lower.back().value, member.value);
+      }
+      path_.pop_back();
+    }
+    if (deleted.empty()) return;
+    lower.erase(
+        std::remove_if(lower.begin(), lower.end(),
+                       [&](const Member& member) { return deleted.count(member.key) != 0; }),
+        lower.end());
+  }
+
   static void replace(Value& lower, const Value& higher) {
     lower = higher;
     strip_nulls(lower);
