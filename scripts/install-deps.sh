@@ -10,12 +10,23 @@ test_pkgs=(python3 util-linux)
 image_pkgs=(podman runc mmdebstrap uidmap)
 fuzz_pkgs=(clang libclang-rt-14-dev clang-format)
 
+# pytest and PyYAML for the integration tests: pip where python3 is the project's own
+# (pyenv), Debian's packages where pip refuses (PEP 668).
+ensure_python_test_modules() {
+  python3 -c 'import pytest, yaml' 2>/dev/null && return 0
+  echo "install-deps: installing pytest and PyYAML for $(command -v python3)" >&2
+  python3 -m pip install --quiet pytest pyyaml 2>/dev/null && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pytest python3-yaml >/dev/null
+}
+
 wanted=()
+python_tests=no
 [ $# -eq 0 ] && set -- build
 for group in "$@"; do
   case "$group" in
     build) wanted+=("${build_pkgs[@]}") ;;
-    test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}"); python_tests=yes ;;
     image) wanted+=("${image_pkgs[@]}") ;;
     fuzz) wanted+=("${fuzz_pkgs[@]}") ;;
     *) echo "install-deps: unknown group '$group' (build, test, image, fuzz)" >&2; exit 2 ;;
@@ -23,10 +34,13 @@ for group in "$@"; do
 done
 
 missing=()
-for pkg in "${wanted[@]}"; do
+for pkg in $(printf '%s\n' "${wanted[@]}" | sort -u); do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  [ "$python_tests" = yes ] && ensure_python_test_modules
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
@@ -36,3 +50,5 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "$python_tests" = yes ] && ensure_python_test_modules
+exit 0
