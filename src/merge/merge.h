@@ -23,7 +23,8 @@ const char* array_strategy_name(ArrayStrategy strategy);
 // The merge rules of one file.
 struct MergeRules {
   ArrayStrategy arrays = ArrayStrategy::replace; // default for every array in the file
-  // Per key path overrides; the longest matching path wins. A path names the array itself.
+  // Per key path overrides: a path applies to the array it names and to arrays below it;
+  // the longest matching path wins (of two equally long, the later one).
   std::vector<std::pair<KeyPath, ArrayStrategy>> array_paths;
   // Key paths removed from the result after all layers merged (TOML has no null).
   std::vector<KeyPath> deletions;
