@@ -45,12 +45,15 @@ public:
     if (file.policy == Policy::seed)
       return make(std::move(file), Action::keep, "seed: already exists");
 
+    // Structured files are read whole (a three-way merge may need them); others only hashed.
+    const std::optional<formats::Format> format = formats::format_of_path(file.path);
     std::string current;
-    if (const int error = read_dest(file.path, current)) {
+    Digest current_digest;
+    if (const int error =
+            format ? read_dest(file.path, current) : hash_dest(file.path, current_digest)) {
       throw IoError(errno_message("cannot read " + shown(file.path), error));
     }
-    const Digest current_digest{Sha256::of(current), current.size()};
-    const std::optional<formats::Format> format = formats::format_of_path(file.path);
+    if (format) current_digest = Digest{Sha256::of(current), current.size()};
     const state::ManifestFile* previous =
         context_.previous ? context_.previous->find(file.path) : nullptr;
 
@@ -83,11 +86,11 @@ public:
     if (context_.dest->lookup(record.path, entry) != 0 || entry.type != Type::file) {
       return std::nullopt; // already gone (or replaced by something that is not ours)
     }
-    std::string current;
-    if (const int error = read_dest(record.path, current)) {
+    Digest current;
+    if (const int error = hash_dest(record.path, current)) {
       throw IoError(errno_message("cannot read " + shown(record.path), error));
     }
-    if (Sha256::of(current) != record.sha256) {
+    if (current.sha256 != record.sha256) {
       return make(std::move(file), Action::keep,
                   "no layer provides it any more, but it changed since the last run: kept");
     }
@@ -103,6 +106,12 @@ private:
     FileDescriptor fd;
     if (const int error = context_.dest->open_file(relative, fd)) return error;
     return read_all(fd.get(), out);
+  }
+
+  int hash_dest(const std::string& relative, Digest& out) const {
+    FileDescriptor fd;
+    if (const int error = context_.dest->open_file(relative, fd)) return error;
+    return hash_fd(fd.get(), out);
   }
 
   Change make(DesiredFile file, Action action, std::string reason) const {
