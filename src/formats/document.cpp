@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace config_init::formats {
 
@@ -10,6 +12,37 @@ bool DateTime::operator==(const DateTime& o) const {
          year == o.year && month == o.month && day == o.day && hour == o.hour &&
          minute == o.minute && second == o.second && nanosecond == o.nanosecond &&
          offset_minutes == o.offset_minutes;
+}
+
+std::string to_string(const DateTime& dt) {
+  char buffer[64];
+  std::string text;
+  if (dt.has_date) {
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", dt.year, dt.month, dt.day);
+    text += buffer;
+  }
+  if (dt.has_date && dt.has_time) text += 'T';
+  if (dt.has_time) {
+    std::snprintf(buffer, sizeof buffer, "%02d:%02d:%02d", dt.hour, dt.minute, dt.second);
+    text += buffer;
+    if (dt.nanosecond != 0) {
+      std::snprintf(buffer, sizeof buffer, ".%09u", dt.nanosecond);
+      std::string fraction = buffer;
+      fraction.erase(fraction.find_last_not_of('0') + 1);
+      text += fraction;
+    }
+  }
+  if (dt.has_offset) {
+    if (dt.offset_minutes == 0) {
+      text += 'Z';
+    } else {
+      const int minutes = std::abs(dt.offset_minutes);
+      std::snprintf(buffer, sizeof buffer, "%c%02d:%02d", dt.offset_minutes < 0 ? '-' : '+',
+                    minutes / 60, minutes % 60);
+      text += buffer;
+    }
+  }
+  return text;
 }
 
 Value* Value::find(std::string_view key) {

@@ -24,6 +24,9 @@ struct DateTime {
   bool operator==(const DateTime& other) const;
 };
 
+// TOML's form: 1979-05-27T07:32:00.5-07:00, 1979-05-27, 07:32:00 (fraction trimmed).
+std::string to_string(const DateTime& dt);
+
 struct Value;
 struct Member;
 using Array = std::vector<Value>;

@@ -250,35 +250,6 @@ std::string float_text(double number) {
   return text;
 }
 
-std::string datetime_text(const DateTime& dt) {
-  char buffer[64];
-  std::string text;
-  if (dt.has_date) {
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", dt.year, dt.month, dt.day);
-    text += buffer;
-  }
-  if (dt.has_date && dt.has_time) text += 'T';
-  if (dt.has_time) {
-    std::snprintf(buffer, sizeof buffer, "%02d:%02d:%02d", dt.hour, dt.minute, dt.second);
-    text += buffer;
-    if (dt.nanosecond != 0) {
-      std::snprintf(buffer, sizeof buffer, ".%09u", dt.nanosecond);
-      std::string fraction = buffer;
-      fraction.erase(fraction.find_last_not_of('0') + 1);
-      text += fraction;
-    }
-  }
-  if (dt.has_offset && dt.offset_minutes == 0) {
-    text += 'Z';
-  } else if (dt.has_offset) {
-    const int minutes = std::abs(dt.offset_minutes);
-    std::snprintf(buffer, sizeof buffer, "%c%02d:%02d", dt.offset_minutes < 0 ? '-' : '+',
-                  minutes / 60, minutes % 60);
-    text += buffer;
-  }
-  return text;
-}
-
 bool is_array_of_tables(const Value& value) {
   return value.is_array() && !value.array().empty() &&
          std::all_of(value.array().begin(), value.array().end(),
@@ -371,7 +342,7 @@ private:
       append_string(out, std::get<std::string>(value.data));
       return;
     case Kind::datetime:
-      out += datetime_text(std::get<DateTime>(value.data));
+      out += to_string(std::get<DateTime>(value.data));
       return;
     case Kind::array:
       append_array(out, value, path, column);

@@ -64,38 +64,6 @@ void append_string(std::string& out, const std::string& text) {
   out += '"';
 }
 
-// TOML's form: 1979-05-27T07:32:00.5-07:00, 1979-05-27, 07:32:00.
-std::string datetime_text(const DateTime& dt) {
-  char buffer[64];
-  std::string text;
-  if (dt.has_date) {
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", dt.year, dt.month, dt.day);
-    text += buffer;
-  }
-  if (dt.has_date && dt.has_time) text += 'T';
-  if (dt.has_time) {
-    std::snprintf(buffer, sizeof buffer, "%02d:%02d:%02d", dt.hour, dt.minute, dt.second);
-    text += buffer;
-    if (dt.nanosecond != 0) {
-      std::snprintf(buffer, sizeof buffer, ".%09u", dt.nanosecond);
-      std::string fraction = buffer;
-      fraction.erase(fraction.find_last_not_of('0') + 1);
-      text += fraction;
-    }
-  }
-  if (dt.has_offset) {
-    if (dt.offset_minutes == 0) {
-      text += 'Z';
-    } else {
-      const int minutes = std::abs(dt.offset_minutes);
-      std::snprintf(buffer, sizeof buffer, "%c%02d:%02d", dt.offset_minutes < 0 ? '-' : '+',
-                    minutes / 60, minutes % 60);
-      text += buffer;
-    }
-  }
-  return text;
-}
-
 // A compact JSON-like rendering. With `sorted_keys`, tables that are equal (operator==,
 // which ignores key order) render identically, so the text can serve as a set key.
 void append_compact(std::string& out, const Value& value, bool sorted_keys) {
@@ -119,7 +87,7 @@ void append_compact(std::string& out, const Value& value, bool sorted_keys) {
     append_string(out, std::get<std::string>(value.data));
     break;
   case Kind::datetime:
-    out += datetime_text(std::get<DateTime>(value.data));
+    out += to_string(std::get<DateTime>(value.data));
     break;
   case Kind::array: {
     out += '[';
