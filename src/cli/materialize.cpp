@@ -142,8 +142,9 @@ int run_materialize(const Options& options, Log& log) {
            {{"dest", options.dest}, {"version", CONFIG_INIT_VERSION}});
 
   // 1. Read, validate and merge every input. Nothing in the destination is touched yet.
-  const std::vector<layers::Layer> layers = read_layers(options, log);
-  plan::Composition composition = plan::compose(layers, options.rules, log);
+  Inputs inputs = read_and_compose(options, log);
+  const std::vector<layers::Layer>& layers = inputs.layers;
+  plan::Composition& composition = inputs.composition;
   const std::vector<Digest> layer_digests = composition.layer_digests;
 
   // 2. Open (or create) the destination and take its lock.

@@ -2,6 +2,7 @@
 
 #include "util/error.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <sys/stat.h>
 
@@ -27,6 +28,25 @@ std::vector<layers::Layer> read_layers(const Options& options, Log& log) {
     result.push_back(std::move(layer));
   }
   return result;
+}
+
+Inputs read_and_compose(const Options& options, Log& log) {
+  constexpr int max_attempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    Inputs inputs{read_layers(options, log), {}};
+    try {
+      inputs.composition = plan::compose(inputs.layers, options.rules, log);
+    } catch (const InputError& error) {
+      const bool moved =
+          std::any_of(inputs.layers.begin(), inputs.layers.end(),
+                      [](const layers::Layer& layer) { return layers::changed_since_read(layer); });
+      if (!moved || attempt == max_attempts) throw;
+      log.warn(std::string(error.what()) +
+               "; a kubelet volume was updated while it was read: reading again");
+      continue;
+    }
+    return inputs;
+  }
 }
 
 bool open_destination(const std::string& path, bool create, SafeDir& out,

@@ -3,6 +3,7 @@
 
 #include "cli/options.h"
 #include "layers/layer.h"
+#include "plan/compose.h"
 #include "util/log.h"
 #include "util/safe_dir.h"
 
@@ -15,6 +16,14 @@ namespace config_init::cli {
 // Reads every layer of `options` in order, logging each (files, or skipped when missing).
 // Throws InputError (see layers::read_layer).
 std::vector<layers::Layer> read_layers(const Options& options, Log& log);
+
+// Reads the layers and composes them (plan::compose). When that fails and a kubelet
+// volume published an update meanwhile, reads everything again (a few times at most).
+struct Inputs {
+  std::vector<layers::Layer> layers;
+  plan::Composition composition;
+};
+Inputs read_and_compose(const Options& options, Log& log);
 
 // Opens the destination directory. With `create`, a missing one is created (with its
 // parents) and the created directories are appended to `created`, outermost first.

@@ -51,8 +51,8 @@ const char* plan_verb(plan::Action action) {
 
 int run_plan(const Options& options, Log& log) {
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<layers::Layer> layers = read_layers(options, log);
-  plan::Composition composition = plan::compose(layers, options.rules, log);
+  Inputs inputs = read_and_compose(options, log);
+  plan::Composition& composition = inputs.composition;
   SafeDir dest;
   const bool exists = open_destination(options.dest, false, dest, nullptr);
   std::optional<state::Manifest> previous;

@@ -170,11 +170,21 @@ Layer read_layer(const LayerSpec& spec, int index) {
       if (read_link(data_link) == before || attempt >= max_kubelet_attempts) throw;
       continue;
     }
-    if (read_link(data_link) == before || attempt >= max_kubelet_attempts) break;
+    if (read_link(data_link) == before || attempt >= max_kubelet_attempts) {
+      layer.data_target = before;
+      break;
+    }
   }
   std::sort(layer.files.begin(), layer.files.end(),
             [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   return layer;
+}
+
+bool changed_since_read(const Layer& layer) {
+  if (!layer.kubelet) return false;
+  int error = 0;
+  const std::string root = real_path_of(layer.spec.root, error);
+  return error != 0 || read_link(root + "/..data") != layer.data_target;
 }
 
 } // namespace config_init::layers

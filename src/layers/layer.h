@@ -24,9 +24,10 @@ struct SourceFile {
 // The files of one layer, sorted by path.
 struct Layer {
   LayerSpec spec;
-  int index = 0;        // position on the command line, 0 = lowest precedence
-  bool present = false; // false: the directory does not exist and was skipped
-  bool kubelet = false; // a kubelet volume (has ..data)
+  int index = 0;           // position on the command line, 0 = lowest precedence
+  bool present = false;    // false: the directory does not exist and was skipped
+  bool kubelet = false;    // a kubelet volume (has ..data)
+  std::string data_target; // where ..data pointed when the files were listed
   std::vector<SourceFile> files;
 };
 
@@ -37,5 +38,9 @@ struct Layer {
 // socket or device node, an unreadable directory, or a root that is not a directory.
 // A missing root gives present = false.
 Layer read_layer(const LayerSpec& spec, int index);
+
+// True when `layer` is a kubelet volume whose `..data` has moved since it was read (the
+// kubelet published an update: files listed before may be gone).
+bool changed_since_read(const Layer& layer);
 
 } // namespace config_init::layers
