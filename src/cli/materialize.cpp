@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <fcntl.h>
+#include <optional>
 #include <set>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace config_init::cli {
@@ -148,11 +150,22 @@ int run_materialize(const Options& options, Log& log) {
   const std::vector<Digest> layer_digests = composition.layer_digests;
 
   // 2. Open (or create) the destination and take its lock.
+  // The run we wait for may remove a destination it created itself (undo on invalid input):
+  // then open (create) it again.
   SafeDir dest;
   std::vector<std::string> created_dest;
-  open_destination(options.dest, true, dest, &created_dest);
   bool created_state_dir = false;
-  const state::DestinationLock lock = state::DestinationLock::acquire(dest, log, created_state_dir);
+  std::optional<state::DestinationLock> lock;
+  for (int attempt = 1; !lock; ++attempt) {
+    created_dest.clear();
+    open_destination(options.dest, true, dest, &created_dest);
+    try {
+      lock.emplace(state::DestinationLock::acquire(dest, log, created_state_dir));
+    } catch (const IoError&) {
+      struct stat st {};
+      if (attempt >= 5 || ::fstat(dest.fd(), &st) != 0 || st.st_nlink != 0) throw;
+    }
+  }
 
   // 3. Plan against what the destination holds now.
   std::optional<state::Manifest> previous;
@@ -180,6 +193,15 @@ int run_materialize(const Options& options, Log& log) {
     for (const state::ManifestFile& file : previous->files) {
       directories.push_back(split_path(file.path).first);
     }
+  }
+  // ... and in config-init's own directories (manifest, merge bases, backups).
+  const size_t content_directories = directories.size();
+  directories.push_back(state::state_directory);
+  for (size_t i = 0; i < content_directories; ++i) {
+    const std::string directory = directories[i];
+    const std::string suffix = directory.empty() ? "" : "/" + directory;
+    directories.push_back(std::string(state::state_directory) + "/base" + suffix);
+    directories.push_back(std::string(state::state_directory) + "/backup" + suffix);
   }
   publish::remove_leftover_temporaries(dest, directories, log);
 

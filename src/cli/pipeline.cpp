@@ -59,6 +59,8 @@ bool open_destination(const std::string& path, bool create, SafeDir& out,
                        "symlinks)");
     }
     if (!S_ISDIR(st.st_mode)) throw InputError("destination " + path + " is not a directory");
+  } else if (errno == ENOTDIR) {
+    throw InputError("destination " + path + ": a leading part of the path is not a directory");
   } else if (errno != ENOENT) {
     throw IoError(errno_message("destination " + path, errno));
   } else if (!create) {

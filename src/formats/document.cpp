@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
+#include <unordered_map>
 
 namespace config_init::formats {
 
@@ -92,9 +94,19 @@ bool operator==(const Value& a, const Value& b) {
     const Table& x = a.table();
     const Table& y = b.table();
     if (x.size() != y.size()) return false;
+    if (x.size() <= 16) {
+      for (const Member& member : x) {
+        const Value* other = b.find(member.key);
+        if (!other || !(member.value == *other)) return false;
+      }
+      return true;
+    }
+    std::unordered_map<std::string_view, const Value*> index; // large tables: not quadratic
+    for (const Member& member : y)
+      index.emplace(member.key, &member.value);
     for (const Member& member : x) {
-      const Value* other = b.find(member.key);
-      if (!other || !(member.value == *other)) return false;
+      const auto other = index.find(member.key);
+      if (other == index.end() || !(member.value == *other->second)) return false;
     }
     return true;
   }

@@ -1,6 +1,7 @@
 #include "formats/yaml_format.h"
 
 #include "util/error.h"
+#include "util/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -299,6 +300,18 @@ public:
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // yaml-cpp takes a block-map line without ':' ("z") for the key z with an empty value; it
+    // reports that value at the key's own position (after the ':' when there is one, at the
+    // '?' of an explicit key).
+    if (!stack_.empty()) {
+      const Frame& frame = stack_.back();
+      if (frame.value.is_table() && !frame.want_key && !frame.flow && mark.pos >= 0 &&
+          mark.pos <= frame.key_pos &&
+          !(static_cast<size_t>(mark.pos) < text_.size() &&
+            text_[static_cast<size_t>(mark.pos)] == '?')) {
+        fail(mark, "'" + frame.key + "' is not followed by ':' (a mapping needs key: value)");
+      }
+    }
     charge(mark, 1, 0);
     const std::string text = null_text(mark);
     complete(mark, anchor, Value{}, &text);
@@ -306,6 +319,7 @@ public:
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& text) override {
+    if (!valid_utf8(text)) fail(mark, "invalid UTF-8 in a scalar");
     charge(mark, 1, text.size());
     complete(mark, anchor, resolve(mark, tag, text), &text);
   }
@@ -328,8 +342,8 @@ public:
   void OnSequenceEnd() override { close(); }
 
   void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value /*style*/) override {
-    open(mark, tag, "map", anchor, Value(Table{}));
+                  YAML::EmitterStyle::value style) override {
+    open(mark, tag, "map", anchor, Value(Table{}), style == YAML::EmitterStyle::Flow);
   }
   void OnMapEnd() override { close(); }
 
@@ -341,6 +355,8 @@ private:
     bool want_key = true; // of a map: the next node is a key
     std::string key;
     std::unordered_set<std::string> keys;
+    bool flow = false; // a flow collection ({...}, [...])
+    int key_pos = -1;  // of a map: where the current key starts
   };
   struct Anchor {
     Value value;
@@ -429,7 +445,7 @@ private:
   }
 
   void open(const YAML::Mark& mark, const std::string& tag, const char* kind, YAML::anchor_t anchor,
-            Value container) {
+            Value container, bool flow = false) {
     if (tag != "?" && tag != "!" && tag != tag_prefix + kind) {
       fail(mark, "unsupported tag '" + tag + "'");
     }
@@ -438,7 +454,7 @@ private:
     }
     if (static_cast<int>(stack_.size()) >= max_depth) too_deep(mark);
     charge(mark, 1, 0);
-    stack_.push_back(Frame{std::move(container), mark, anchor, true, {}, {}});
+    stack_.push_back(Frame{std::move(container), mark, anchor, true, {}, {}, flow, -1});
   }
 
   void close() {
@@ -469,6 +485,7 @@ private:
       if (!key_text) fail(mark, "a mapping key must be a scalar");
       if (!parent.keys.insert(*key_text).second) fail(mark, "duplicate key '" + *key_text + "'");
       parent.key = *key_text;
+      parent.key_pos = mark.pos;
       parent.want_key = false;
     } else {
       parent.value.table().push_back(Member{std::move(parent.key), std::move(value)});

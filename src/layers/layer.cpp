@@ -1,10 +1,12 @@
 #include "layers/layer.h"
 
 #include "util/error.h"
+#include "util/utf8.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
 #include <memory>
@@ -20,6 +22,8 @@ namespace {
 constexpr int max_kubelet_attempts = 5;
 // Deepest directory nesting followed in a layer.
 constexpr int max_depth = 64;
+// Most entries (files, directories, links) read in one layer.
+constexpr size_t max_entries = 100000;
 
 struct DirectoryId {
   dev_t device;
@@ -58,6 +62,21 @@ std::string read_link(const std::string& path) {
   return length < 0 ? std::string() : std::string(buffer, static_cast<size_t>(length));
 }
 
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || u < 0x20) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", u);
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Walks one layer; `shown` is the layer root as the user gave it, for messages.
 class Walker {
 public:
@@ -80,6 +99,10 @@ public:
     stack_.push_back(id);
     for (const std::string& name : list(real_dir, relative)) {
       if (relative.empty() && name.rfind("..", 0) == 0) continue; // kubelet bookkeeping
+      if (!valid_utf8(name)) {
+        throw InputError(where(relative) + ": a file name that is not valid UTF-8 ('" +
+                         escaped(name) + "')");
+      }
       visit(real_dir + "/" + name, relative.empty() ? name : relative + "/" + name, depth);
     }
     stack_.pop_back();
@@ -107,6 +130,13 @@ private:
   }
 
   void visit(const std::string& path, const std::string& relative, int depth) {
+    // A directory linked from several places is read once per path: bound the work, or 80
+    // links to directories linking twice to the next make 2^40 paths.
+    if (++entries_ > max_entries) {
+      throw InputError(where(relative) + ": the layer has more than " +
+                       std::to_string(max_entries) +
+                       " entries (directories reached through several symlinks count each time)");
+    }
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) throw InputError(errno_message(where(relative), errno));
     std::string real = path;
@@ -138,6 +168,7 @@ private:
   std::string shown_;
   std::vector<SourceFile>& files_;
   std::vector<DirectoryId> stack_;
+  size_t entries_ = 0;
 };
 
 } // namespace

@@ -2,6 +2,10 @@
 
 #include "merge/key_path.h"
 
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
 namespace config_init::merge {
 
 namespace {
@@ -19,16 +23,36 @@ bool same(const Value* a, const Value* b) {
 const Value* choose(const Value* base, const Value* current, const Value* next, KeyPath& path,
                     std::vector<EditConflict>& conflicts, Value& storage);
 
+// Members by key (Value::find is linear: large tables would make the merge quadratic).
+std::unordered_map<std::string_view, const Value*> index_of(const Value* table) {
+  std::unordered_map<std::string_view, const Value*> index;
+  if (table && table->is_table()) {
+    for (const Member& member : table->table())
+      index.emplace(member.key, &member.value);
+  }
+  return index;
+}
+
+const Value* at(const std::unordered_map<std::string_view, const Value*>& index,
+                const std::string& key) {
+  const auto found = index.find(key);
+  return found == index.end() ? nullptr : found->second;
+}
+
 Value merge_tables(const Value* base, const Value& current, const Value& next, KeyPath& path,
                    std::vector<EditConflict>& conflicts) {
   Value result = Table{};
   result.origin = next.origin;
+  const auto base_index = index_of(base), current_index = index_of(&current),
+             next_index = index_of(&next);
+  std::unordered_set<std::string_view> done;
   const auto add = [&](const std::string& key) {
-    if (result.find(key)) return;
-    const Value* b = base ? base->find(key) : nullptr;
+    if (!done.insert(key).second) return;
+    const Value* b = at(base_index, key);
     path.push_back(key);
     Value storage;
-    const Value* chosen = choose(b, current.find(key), next.find(key), path, conflicts, storage);
+    const Value* chosen =
+        choose(b, at(current_index, key), at(next_index, key), path, conflicts, storage);
     path.pop_back();
     if (chosen) result.table().push_back(Member{key, *chosen});
   };

@@ -3,8 +3,11 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
+#include <cerrno>
+#include <fcntl.h>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 namespace config_init::plan {
 
@@ -66,8 +69,29 @@ void load(Source& source, std::optional<formats::Format> format) {
     }
     return;
   }
-  if (const int error = read_file(source.file->real_path, source.content)) {
-    throw InputError(errno_message("cannot read " + source.name, error));
+  // Refuse an oversized file before reading it (a sparse 2 GiB file would exhaust memory
+  // first), and read at most one byte more than the limit in case it grew meanwhile.
+  const auto too_big = [&](uint64_t size) {
+    return InputError(source.name + ": " + std::to_string(size) +
+                      " bytes is larger than the limit for structured files (" +
+                      std::to_string(formats::max_structured_file_size) + " bytes)");
+  };
+  if (source.file->size > formats::max_structured_file_size) throw too_big(source.file->size);
+  {
+    FileDescriptor fd(::open(source.file->real_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throw InputError(errno_message("cannot read " + source.name, errno));
+    source.content.clear();
+    source.content.reserve(static_cast<size_t>(source.file->size));
+    char buffer[64 * 1024];
+    for (;;) {
+      const ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
+      if (count < 0 && errno == EINTR) continue;
+      if (count < 0) throw InputError(errno_message("cannot read " + source.name, errno));
+      if (count == 0) break;
+      source.content.append(buffer, static_cast<size_t>(count));
+      if (source.content.size() > formats::max_structured_file_size)
+        throw too_big(source.content.size());
+    }
   }
   source.digest = Digest{Sha256::of(source.content), source.content.size()};
   try {

@@ -100,6 +100,15 @@ void AtomicFile::flush() {
   if (::fdatasync(fd_.get()) != 0) throw IoError(errno_message("cannot flush " + shown_, errno));
 }
 
+Digest AtomicFile::digest_on_disk() const {
+  FileDescriptor in(::openat(dir_.get(), temp_name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  Digest digest;
+  int error = in.valid() ? 0 : errno;
+  if (!error) error = hash_fd(in.get(), digest);
+  if (error) throw IoError(errno_message("cannot read back " + shown_, error));
+  return digest;
+}
+
 void AtomicFile::commit() {
   if (const int error = fd_.close()) throw IoError(errno_message("cannot close " + shown_, error));
   if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), name_.c_str()) != 0) {

@@ -35,6 +35,9 @@ public:
   void set_owner(unsigned uid, unsigned gid);
   // Flushes the content to stable storage (fdatasync). Throws IoError.
   void flush();
+  // Reads the temporary file back (by name, through the directory) and returns its digest.
+  // Throws IoError.
+  Digest digest_on_disk() const;
   // Closes and renames over the final name. Throws IoError; the temp file is then removed.
   void commit();
 

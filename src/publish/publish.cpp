@@ -3,6 +3,7 @@
 #include "publish/atomic_file.h"
 #include "state/base_store.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 #include <cerrno>
 #include <dirent.h>
@@ -78,17 +79,31 @@ private:
   std::set<std::string> touched_;
 };
 
-// Flushes a batch of written temporary files, then renames them into place.
-void commit_batch(std::vector<AtomicFile>& batch, const SafeDir& dest) {
+void check_digest(const AtomicFile& file, const Digest& expected) {
+  const Digest digest = file.digest_on_disk();
+  if (!(digest == expected)) {
+    throw IoError("verification failed for " + file.shown() + ": wrote sha256 " + expected.sha256 +
+                  " (" + std::to_string(expected.size) + " bytes), read back " + digest.sha256 +
+                  " (" + std::to_string(digest.size) + " bytes); the previous version is kept");
+  }
+}
+
+// Flushes a batch of written temporary files, reads each back, then renames them into place:
+// a file that does not read back as planned never replaces the previous version.
+void commit_batch(std::vector<AtomicFile>& batch, std::vector<const plan::DesiredFile*>& files,
+                  const SafeDir& dest) {
   if (batch.size() <= max_individual_flushes) {
     for (AtomicFile& file : batch)
       file.flush();
   } else if (::syncfs(dest.fd()) != 0) {
     throw IoError(errno_message("cannot flush " + dest.path(), errno));
   }
+  for (size_t i = 0; i < batch.size(); ++i)
+    check_digest(batch[i], files[i]->digest);
   for (AtomicFile& file : batch)
     file.commit();
   batch.clear();
+  files.clear();
 }
 
 void verify_written(const SafeDir& dest, const plan::DesiredFile& file) {
@@ -154,6 +169,7 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
 
   Directories directories(dest, rules, report);
   std::vector<AtomicFile> batch;
+  std::vector<const plan::DesiredFile*> batch_files;
   std::vector<const plan::DesiredFile*> written;
 
   for (const plan::Change& change : plan.changes) {
@@ -181,11 +197,12 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
     if (rules.owner) out.set_owner(rules.owner->first, rules.owner->second);
     report.bytes_written += file.digest.size;
     batch.push_back(std::move(out));
+    batch_files.push_back(&file);
     written.push_back(&file);
     // Durability before visibility: a file's data is on disk before its rename.
-    if (batch.size() == batch_size) commit_batch(batch, dest);
+    if (batch.size() == batch_size) commit_batch(batch, batch_files, dest);
   }
-  commit_batch(batch, dest);
+  commit_batch(batch, batch_files, dest);
   directories.flush_all();
   report.files_written = written.size();
 
@@ -205,6 +222,7 @@ void write_file_atomically(const SafeDir& dest, const std::string& relative,
   out.write(content);
   out.set_mode(mode);
   out.flush();
+  check_digest(out, Digest{Sha256::of(content), content.size()});
   out.commit();
   if (::fsync(dir.get()) != 0) {
     throw IoError(errno_message("cannot flush the directory of " + shown(dest, relative), errno));

@@ -106,9 +106,22 @@ Manifest parse_manifest(const std::string& content, const std::string& name) {
     layer.sha256 = text(entry, "sha256", name);
     manifest.layers.push_back(std::move(layer));
   }
+  // The manifest lives in DEST, where the app can rewrite it: its paths must stay inside.
+  const auto checked_path = [&](const std::string& path) {
+    bool ok = !path.empty() && path.front() != '/' && path.rfind(".config-init", 0) != 0;
+    for (size_t start = 0; ok;) {
+      const size_t slash = path.find('/', start);
+      const std::string element = path.substr(start, slash - start);
+      ok = !element.empty() && element != "." && element != "..";
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+    if (!ok) throw InputError(name + ": invalid path '" + path + "' (not inside the destination)");
+    return path;
+  };
   for (const Value& entry : member(root, "files", formats::Kind::array, name).array()) {
     ManifestFile file;
-    file.path = text(entry, "path", name);
+    file.path = checked_path(text(entry, "path", name));
     file.sha256 = text(entry, "sha256", name);
     file.size = static_cast<uint64_t>(number(entry, "size", name));
     file.mode = static_cast<unsigned>(std::stoul(text(entry, "mode", name), nullptr, 8));
@@ -124,7 +137,7 @@ Manifest parse_manifest(const std::string& content, const std::string& name) {
   if (const Value* directories = root.find("directories"); directories && directories->is_array()) {
     for (const Value& directory : directories->array()) {
       if (directory.kind() == formats::Kind::string) {
-        manifest.directories.push_back(std::get<std::string>(directory.data));
+        manifest.directories.push_back(checked_path(std::get<std::string>(directory.data)));
       }
     }
   }

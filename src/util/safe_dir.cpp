@@ -24,9 +24,18 @@ std::vector<std::string> split_elements(const std::string& relative) {
   return elements;
 }
 
+// "." and ".." would lead back up and out of the directory: never valid in a relative path here.
+bool contained(const std::vector<std::string>& elements) {
+  for (const std::string& element : elements) {
+    if (element == "." || element == "..") return false;
+  }
+  return true;
+}
+
 // Opens each directory of `elements[0..count)` in turn below `base`, never following links.
 int open_chain(int base, const std::vector<std::string>& elements, size_t count,
                FileDescriptor& out) {
+  if (!contained(elements)) return EINVAL;
   FileDescriptor current(::dup(base));
   if (!current.valid()) return errno;
   for (size_t i = 0; i < count; ++i) {
@@ -57,6 +66,7 @@ int SafeDir::open(const std::string& path, SafeDir& out) {
 int SafeDir::lookup(const std::string& relative, Entry& out) const {
   out = Entry{};
   const std::vector<std::string> elements = split_elements(relative);
+  if (!contained(elements)) return EINVAL;
   int dir = fd_.get();
   FileDescriptor holder;
   std::string walked;
@@ -98,6 +108,7 @@ int SafeDir::lookup(const std::string& relative, Entry& out) const {
 int SafeDir::open_parent(const std::string& relative, unsigned directory_mode, FileDescriptor& out,
                          std::vector<std::string>* created) const {
   const std::vector<std::string> elements = split_elements(relative);
+  if (!contained(elements)) return EINVAL;
   FileDescriptor current(::dup(fd_.get()));
   if (!current.valid()) return errno;
   std::string walked;
