@@ -370,6 +370,9 @@ def main():
                 problems += check_failed_run(ref, dest, r, point)
                 stats.setdefault("exit_codes", {}).setdefault(str(r.code), 0)
                 stats["exit_codes"][str(r.code)] += 1
+                label += f": exit {r.code}"
+                if r.code == 0:  # which failures were harmless (reported, for review)
+                    stats.setdefault("exit_0_after", []).append(f"{name} #{n} {err}")
             else:
                 name, n = point
                 label = f"write #{n} writes nothing but reports 1 byte written"
