@@ -171,6 +171,22 @@ private:
   size_t entries_ = 0;
 };
 
+// Where a layer's files are read from. For a kubelet volume that is the directory `..data`
+// names: one whole version. The per-key links at the root are not: the kubelet creates the
+// links of new keys after it swaps `..data` and removes those of old keys later still, so
+// between the two a walk from the root would see the new version without its new keys.
+std::string walk_root(const std::string& root_real, const std::string& shown, bool kubelet) {
+  if (!kubelet) return root_real;
+  int error = 0;
+  const std::string data = real_path_of(root_real + "/..data", error);
+  if (error != 0) throw InputError(errno_message("layer " + shown + "/..data", error));
+  if (!is_inside(root_real, data) || data == root_real) {
+    throw InputError("layer " + shown + "/..data: does not name a directory inside the volume (-> " +
+                     read_link(root_real + "/..data") + ")");
+  }
+  return data;
+}
+
 } // namespace
 
 Layer read_layer(const LayerSpec& spec, int index) {
@@ -195,7 +211,7 @@ Layer read_layer(const LayerSpec& spec, int index) {
     const std::string before = read_link(data_link);
     layer.files.clear();
     try {
-      Walker(root_real, spec.root, layer.files).walk(root_real, "", 0);
+      Walker(root_real, spec.root, layer.files).walk(walk_root(root_real, spec.root, layer.kubelet), "", 0);
     } catch (const InputError&) {
       // A kubelet update swapped ..data while we read: the old tree may be half deleted.
       if (read_link(data_link) == before || attempt >= max_kubelet_attempts) throw;

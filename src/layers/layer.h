@@ -31,9 +31,11 @@ struct Layer {
   std::vector<SourceFile> files;
 };
 
-// Reads one layer recursively. Top-level entries whose names begin with `..` are the
-// kubelet's bookkeeping and are skipped; symlinks are followed only while the target stays
-// inside the layer root. A kubelet volume is re-read when `..data` changed meanwhile.
+// Reads one layer recursively. A kubelet volume (a root with a `..data` symlink) is read
+// from the directory `..data` names, one whole version, and re-read when `..data` changed
+// meanwhile; the per-key links at its root are not followed. Top-level entries whose names
+// begin with `..` are skipped; symlinks are followed only while the target stays inside the
+// layer root.
 // Throws InputError naming the path for an escaping or dangling symlink, a loop, a FIFO,
 // socket or device node, an unreadable directory, or a root that is not a directory.
 // A missing root gives present = false.

@@ -55,6 +55,20 @@ def test_a_kubelet_update_mid_life_is_picked_up_and_data_tmp_is_ignored(tmp):
     assert files_in(tmp / "dest") == ["a.txt"]
 
 
+def test_a_kubelet_volume_caught_between_the_data_swap_and_its_key_links_is_read_whole(tmp):
+    """The kubelet swaps ..data, then links new keys and unlinks removed ones: a run in
+    between must read the new version whole, not fail on the stale link nor miss the key."""
+    cm = kubelet_volume(tmp / "cm", {"a.txt": "one\n", "old.txt": "old\n"})
+    assert run("--layer", cm, "--dest", tmp / "dest").code == 0
+    write_tree(cm / "..2026_11_28_12_05_00.1234", {"a.txt": "two\n", "new/b.txt": "new\n"})
+    os.symlink("..2026_11_28_12_05_00.1234", cm / "..data_tmp")
+    os.rename(cm / "..data_tmp", cm / "..data")  # links not updated yet: old.txt dangles
+    r = run("--layer", cm, "--dest", tmp / "dest")
+    assert r.code == 0, r
+    assert files_in(tmp / "dest") == ["a.txt", "new/b.txt"]
+    assert (tmp / "dest/a.txt").read_text() == "two\n"
+
+
 def test_files_and_directories_get_default_modes_whatever_the_umask(tmp):
     layer = write_tree(tmp / "l", {"a/b/c.txt": "x", "top.txt": "y"})
     os.chmod(layer / "top.txt", 0o600)

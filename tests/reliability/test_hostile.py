@@ -301,7 +301,7 @@ def symlink_to_dev_null(layer, tmp):
     links(layer, {"null": "/dev/null"})
 
 
-@case("invalid", "config.toml")
+@case("invalid", "..data")
 def kubelet_data_link_escaping(layer, tmp):
     (tmp / "evil").mkdir()
     (tmp / "evil/config.toml").write_text("x = 1\n")

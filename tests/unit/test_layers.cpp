@@ -34,7 +34,7 @@ TEST_SUITE("layers::read_layer") {
     CHECK(layer.files[2].size == 1);
   }
 
-  TEST_CASE("a kubelet volume is read through its per-key links, bookkeeping skipped") {
+  TEST_CASE("a kubelet volume is read from the directory ..data names, bookkeeping skipped") {
     TempDir tmp;
     write_file(tmp / "..2026_11_28_12_00_00.1/config.toml", "a = 1");
     write_file(tmp / "..2026_11_28_12_00_00.1/profiles/dev.toml", "b = 1");
@@ -48,6 +48,27 @@ TEST_SUITE("layers::read_layer") {
     CHECK(paths(layer) == std::vector<std::string>{"config.toml", "profiles/dev.toml"});
     CHECK(layer.files[0].real_path.find("..2026_11_28_12_00_00.1/config.toml") !=
           std::string::npos);
+  }
+
+  TEST_CASE("a kubelet volume caught between the ..data swap and its per-key links") {
+    // The kubelet renames ..data first, then links the new keys and unlinks the old ones:
+    // the version ..data names is whole even while the links at the root are not.
+    TempDir tmp;
+    write_file(tmp / "..2026_11_28_12_05_00.2/config.toml", "a = 2");
+    write_file(tmp / "..2026_11_28_12_05_00.2/new/added.txt", "new key");
+    REQUIRE(::symlink("..2026_11_28_12_05_00.2", (tmp / "..data").c_str()) == 0);
+    REQUIRE(::symlink("..data/config.toml", (tmp / "config.toml").c_str()) == 0);
+    REQUIRE(::symlink("..data/removed.txt", (tmp / "removed.txt").c_str()) == 0); // dangling
+    const Layer layer = read_layer({tmp.path(), false}, 0);
+    CHECK(paths(layer) == std::vector<std::string>{"config.toml", "new/added.txt"});
+  }
+
+  TEST_CASE("a kubelet ..data that leaves the volume is an error") {
+    TempDir tmp;
+    write_file(tmp / "outside/config.toml", "a = 1");
+    write_file(tmp / "volume/placeholder", "");
+    REQUIRE(::symlink("../outside", (tmp / "volume/..data").c_str()) == 0);
+    CHECK_THROWS_AS(read_layer({tmp / "volume", false}, 0), InputError);
   }
 
   TEST_CASE("a missing layer is not present; a file as a layer is an error") {
