@@ -320,6 +320,10 @@ public:
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& text) override {
     if (!valid_utf8(text)) fail(mark, "invalid UTF-8 in a scalar");
+    if (has_noncharacter(text)) {
+      fail(mark, "a Unicode noncharacter (U+FDD0..U+FDEF, U+FFFE, U+FFFF...) in a scalar: "
+                 "YAML cannot hold it");
+    }
     charge(mark, 1, text.size());
     complete(mark, anchor, resolve(mark, tag, text), &text);
   }

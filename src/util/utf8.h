@@ -9,4 +9,8 @@ namespace config_init {
 // beyond U+10FFFF).
 bool valid_utf8(std::string_view text);
 
+// True when `text` (well-formed UTF-8) holds a Unicode noncharacter: U+FDD0..U+FDEF, or
+// U+xxFFFE / U+xxFFFF in any plane. yaml-cpp writes and reads those as U+FFFD.
+bool has_noncharacter(std::string_view text);
+
 } // namespace config_init

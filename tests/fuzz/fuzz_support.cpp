@@ -131,70 +131,8 @@ void fail(const std::string& what, const std::string& detail) {
   std::abort();
 }
 
-namespace {
-
-bool valid_utf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t extra = 0;
-    uint32_t point = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1, point = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2, point = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3, point = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      point = (point << 6) | (next & 0x3Fu);
-    }
-    if ((extra == 2 && point < 0x800) || (extra == 3 && (point < 0x10000 || point > 0x10FFFF)) ||
-        (point >= 0xD800 && point <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-// FUZZ_MASK_KNOWN=1 skips inputs that reach bugs already reported and not fixed yet, so a
-// long exploratory run can find others (docs/reliability.md lists them). Never set in
-// `make fuzz` / `make fuzz-short`.
-bool masked(Format format, std::string_view input) {
-  static const bool enabled = [] {
-    const char* value = std::getenv("FUZZ_MASK_KNOWN");
-    return value && *value && std::string_view(value) != "0";
-  }();
-  if (!enabled) return false;
-  if (format == Format::toml) { // toml++ 3.3 reaches __builtin_unreachable on non-ASCII
-    for (const char c : input)
-      if (static_cast<unsigned char>(c) >= 0x80) return true;
-  }
-  if (format == Format::yaml) { // yaml-cpp accepts invalid UTF-8, and decodes NUL-rich text
-    const size_t nul = input.find('\0'); // as UTF-16/32 into invalid code points
-    if (!valid_utf8(input) || input.find("\xEF\xBF\xBE") != std::string_view::npos ||
-        input.find("\xEF\xBF\xBF") != std::string_view::npos ||
-        (nul != std::string_view::npos && input.find('\0', nul + 1) != std::string_view::npos)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-} // namespace
-
 int format_round_trip(Format format, const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  if (masked(format, input)) return -1; // -1: libFuzzer keeps it out of the corpus
   const size_t nul = input.find('\0');
   const std::string_view first = input.substr(0, nul);
   const std::optional<std::string_view> second =
