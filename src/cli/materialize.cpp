@@ -112,17 +112,6 @@ void log_changes(const plan::Plan& plan, const publish::PublishReport& report,
   }
 }
 
-// Stores each structured file's layer result as the base of the next three-way merge.
-void store_bases(const SafeDir& dest, const plan::Plan& plan) {
-  for (const plan::Change& change : plan.changes) {
-    if (!change.base) continue;
-    std::string stored;
-    if (state::read_base(dest, change.file.path, stored) && stored == *change.base) continue;
-    publish::write_file_atomically(dest, state::base_path(change.file.path), *change.base, 0600,
-                                   true);
-  }
-}
-
 // Undoes what this run created in the destination before it failed on invalid input,
 // so the destination is as it was.
 void undo_created(const SafeDir& dest, bool created_state_dir,
@@ -205,12 +194,11 @@ int run_materialize(const Options& options, Log& log) {
   }
   publish::remove_leftover_temporaries(dest, directories, log);
 
-  // 4. Publish: back up, write, flush, rename, verify, remove stale files.
+  // 4. Publish: back up, write and verify, flush, rename, store merge bases, remove stale files.
   const publish::PublishReport report = publish::publish(plan, dest, options.rules);
   log_changes(plan, report, layers, log);
 
   // 5. config-init's own state, the manifest last.
-  store_bases(dest, plan);
   const state::Manifest manifest =
       build_manifest(layers, layer_digests, plan, previous ? &*previous : nullptr, report);
   const std::string manifest_text = state::serialize(manifest);

@@ -181,7 +181,8 @@ std::string walk_root(const std::string& root_real, const std::string& shown, bo
   const std::string data = real_path_of(root_real + "/..data", error);
   if (error != 0) throw InputError(errno_message("layer " + shown + "/..data", error));
   if (!is_inside(root_real, data) || data == root_real) {
-    throw InputError("layer " + shown + "/..data: does not name a directory inside the volume (-> " +
+    throw InputError("layer " + shown +
+                     "/..data: does not name a directory inside the volume (-> " +
                      read_link(root_real + "/..data") + ")");
   }
   return data;
@@ -211,7 +212,8 @@ Layer read_layer(const LayerSpec& spec, int index) {
     const std::string before = read_link(data_link);
     layer.files.clear();
     try {
-      Walker(root_real, spec.root, layer.files).walk(walk_root(root_real, spec.root, layer.kubelet), "", 0);
+      Walker(root_real, spec.root, layer.files)
+          .walk(walk_root(root_real, spec.root, layer.kubelet), "", 0);
     } catch (const InputError&) {
       // A kubelet update swapped ..data while we read: the old tree may be half deleted.
       if (read_link(data_link) == before || attempt >= max_kubelet_attempts) throw;

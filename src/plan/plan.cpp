@@ -71,6 +71,12 @@ public:
                                               : "existed before config-init managed it");
   }
 
+  // True when the merge base stored for `path` is `base` already.
+  bool base_is_stored(const std::string& path, const std::string& base) const {
+    std::string stored;
+    return context_.dest && state::read_base(*context_.dest, path, stored) && stored == base;
+  }
+
   // A file config-init wrote last time that no layer provides any more.
   std::optional<Change> plan_stale(const state::ManifestFile& record) {
     DesiredFile file;
@@ -232,6 +238,9 @@ Plan make_plan(Composition composition, const PlanContext& context, const Rules&
   for (DesiredFile& file : composition.files) {
     provided.insert(file.path);
     plan.changes.push_back(planner.plan_file(std::move(file)));
+  }
+  for (Change& change : plan.changes) {
+    if (change.base) change.base_stored = planner.base_is_stored(change.file.path, *change.base);
   }
 
   if (context.dest && context.previous) {

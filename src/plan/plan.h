@@ -45,6 +45,7 @@ struct Change {
   std::vector<merge::EditConflict> conflicts; // keys both the app and the layers changed
   // For structured files: the layers' own result, kept as the next three-way merge base.
   std::optional<std::string> base;
+  bool base_stored = false; // .config-init/base already holds exactly `base`
 };
 
 struct Plan {

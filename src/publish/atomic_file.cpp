@@ -3,9 +3,9 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,13 +16,30 @@ namespace {
 
 constexpr const char* temp_prefix = ".config-init-";
 constexpr const char* temp_suffix = ".tmp";
+// Size of the blocks copied, and read back and compared.
+constexpr size_t block_size = 128 * 1024;
 
 std::string next_temp_name() {
-  static std::atomic<unsigned> counter{0};
+  static const long pid = static_cast<long>(::getpid());
+  static unsigned counter = 0;
   char name[64];
-  std::snprintf(name, sizeof name, "%s%ld-%u%s", temp_prefix, static_cast<long>(::getpid()),
-                counter++, temp_suffix);
+  std::snprintf(name, sizeof name, "%s%ld-%u%s", temp_prefix, pid, counter++, temp_suffix);
   return name;
+}
+
+// The process's umask, read once (umask() can only be read by setting it).
+mode_t process_umask() {
+  static const mode_t mask = [] {
+    const mode_t current = ::umask(0);
+    ::umask(current);
+    return current;
+  }();
+  return mask;
+}
+
+char* scratch_buffer() {
+  static thread_local char buffer[block_size];
+  return buffer;
 }
 
 } // namespace
@@ -40,39 +57,78 @@ bool is_temporary_name(const std::string& name) {
   return middle.find_first_not_of("0123456789-") == std::string::npos;
 }
 
-AtomicFile::AtomicFile(int dir, std::string name, std::string shown)
-    : dir_(::fcntl(dir, F_DUPFD_CLOEXEC, 0)), name_(std::move(name)), temp_name_(next_temp_name()),
-      shown_(std::move(shown)) {
-  if (!dir_.valid()) throw IoError(errno_message("cannot open the directory of " + shown_, errno));
-  fd_ = FileDescriptor(::openat(dir_.get(), temp_name_.c_str(),
-                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+AtomicFile::AtomicFile(int dir, std::string name, std::string shown, unsigned mode)
+    : dir_(dir), name_(std::move(name)), temp_name_(next_temp_name()), shown_(std::move(shown)) {
+  fd_ = FileDescriptor(
+      ::openat(dir_, temp_name_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd_.valid())
     throw IoError(errno_message("cannot create a temporary file for " + shown_, errno));
+  if ((mode & process_umask()) != 0) set_mode(mode); // the umask took bits away
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
-    : dir_(std::move(other.dir_)), name_(std::move(other.name_)),
-      temp_name_(std::move(other.temp_name_)), shown_(std::move(other.shown_)),
-      fd_(std::move(other.fd_)), committed_(std::exchange(other.committed_, true)) {}
+    : dir_(other.dir_), name_(std::move(other.name_)), temp_name_(std::move(other.temp_name_)),
+      shown_(std::move(other.shown_)), fd_(std::move(other.fd_)), size_(other.size_),
+      done_(std::exchange(other.done_, true)) {}
 
 AtomicFile::~AtomicFile() {
-  if (committed_) return;
+  if (done_) return;
   fd_.close();
-  if (dir_.valid()) ::unlinkat(dir_.get(), temp_name_.c_str(), 0);
+  ::unlinkat(dir_, temp_name_.c_str(), 0);
 }
 
-void AtomicFile::write(const void* data, size_t size) {
+void AtomicFile::append(const void* data, size_t size) {
   if (const int error = write_all(fd_.get(), data, size)) {
     throw IoError(errno_message("cannot write " + shown_, error));
   }
+  size_ += size;
+}
+
+void AtomicFile::compare_back(uint64_t offset, const char* expected, size_t size) {
+  char* buffer = scratch_buffer();
+  while (size > 0) {
+    const size_t want = size < block_size ? size : block_size;
+    const ssize_t count = ::pread(fd_.get(), buffer, want, static_cast<off_t>(offset));
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) throw IoError(errno_message("cannot read back " + shown_, errno));
+    if (count == 0 || std::memcmp(buffer, expected, static_cast<size_t>(count)) != 0) {
+      throw IoError("verification failed for " + shown_ + ": the bytes read back at offset " +
+                    std::to_string(offset) +
+                    " differ from the bytes written; the previous version is kept");
+    }
+    offset += static_cast<uint64_t>(count);
+    expected += count;
+    size -= static_cast<size_t>(count);
+  }
+}
+
+// Nothing may follow what was written (a write that reported more than it wrote).
+void AtomicFile::check_end() {
+  char byte;
+  ssize_t count;
+  do {
+    count = ::pread(fd_.get(), &byte, 1, static_cast<off_t>(size_));
+  } while (count < 0 && errno == EINTR);
+  if (count < 0) throw IoError(errno_message("cannot read back " + shown_, errno));
+  if (count != 0) {
+    throw IoError("verification failed for " + shown_ + ": longer than the " +
+                  std::to_string(size_) + " bytes written; the previous version is kept");
+  }
+}
+
+void AtomicFile::write_verified(const std::string& data) {
+  const uint64_t start = size_;
+  append(data.data(), data.size());
+  compare_back(start, data.data(), data.size());
+  check_end();
 }
 
 Digest AtomicFile::copy_from(const std::string& source, const std::string& source_shown) {
   FileDescriptor in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) throw InputError(errno_message("cannot read " + source_shown, errno));
   Sha256 sha;
-  uint64_t size = 0;
-  static thread_local char buffer[128 * 1024];
+  const uint64_t start = size_;
+  static thread_local char buffer[block_size];
   for (;;) {
     const ssize_t count = ::read(in.get(), buffer, sizeof buffer);
     if (count < 0) {
@@ -81,10 +137,12 @@ Digest AtomicFile::copy_from(const std::string& source, const std::string& sourc
     }
     if (count == 0) break;
     sha.update(buffer, static_cast<size_t>(count));
-    write(buffer, static_cast<size_t>(count));
-    size += static_cast<uint64_t>(count);
+    const uint64_t offset = size_;
+    append(buffer, static_cast<size_t>(count));
+    compare_back(offset, buffer, static_cast<size_t>(count));
   }
-  return Digest{sha.hex_digest(), size};
+  check_end();
+  return Digest{sha.hex_digest(), size_ - start};
 }
 
 void AtomicFile::set_mode(unsigned mode) {
@@ -100,22 +158,23 @@ void AtomicFile::flush() {
   if (::fdatasync(fd_.get()) != 0) throw IoError(errno_message("cannot flush " + shown_, errno));
 }
 
-Digest AtomicFile::digest_on_disk() const {
-  FileDescriptor in(::openat(dir_.get(), temp_name_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  Digest digest;
-  int error = in.valid() ? 0 : errno;
-  if (!error) error = hash_fd(in.get(), digest);
-  if (error) throw IoError(errno_message("cannot read back " + shown_, error));
-  return digest;
+void AtomicFile::start_writeback() {
+  // Advisory: a failure here shows up in the flush that follows.
+  ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 void AtomicFile::commit() {
   if (const int error = fd_.close()) throw IoError(errno_message("cannot close " + shown_, error));
-  if (::renameat(dir_.get(), temp_name_.c_str(), dir_.get(), name_.c_str()) != 0) {
+  if (::renameat(dir_, temp_name_.c_str(), dir_, name_.c_str()) != 0) {
     throw IoError(errno_message("cannot rename into place " + shown_, errno));
   }
-  committed_ = true;
-  dir_.close();
+  done_ = true;
+}
+
+std::string AtomicFile::release() {
+  if (const int error = fd_.close()) throw IoError(errno_message("cannot close " + shown_, error));
+  done_ = true;
+  return temp_name_;
 }
 
 } // namespace config_init::publish

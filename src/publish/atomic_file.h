@@ -1,6 +1,7 @@
 // A file written under a temporary name in its target directory and renamed into place,
-// so readers see either the old or the new complete file. The temporary file is removed
-// when the object is destroyed uncommitted.
+// so readers see either the old or the new complete file. Everything written is read back
+// through the same descriptor and compared before the file can be renamed. The temporary
+// file is removed when the object is destroyed neither committed nor released.
 #pragma once
 
 #include "util/fs.h"
@@ -14,20 +15,21 @@ bool is_temporary_name(const std::string& name);
 
 class AtomicFile {
 public:
-  // Creates a temporary file in the open directory `dir` (duplicated, so the caller may
-  // close it) for the final name `name` (a single path element). Throws IoError naming
-  // `shown`, the path users see.
-  AtomicFile(int dir, std::string name, std::string shown);
+  // Creates a temporary file with permission bits exactly `mode` in the open directory
+  // `dir` for the final name `name` (a single path element). `dir` must stay open while
+  // this object lives. Throws IoError naming `shown`, the path users see.
+  AtomicFile(int dir, std::string name, std::string shown, unsigned mode = 0600);
   AtomicFile(AtomicFile&&) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
   AtomicFile(const AtomicFile&) = delete;
   ~AtomicFile();
 
-  // Appends bytes. Throws IoError.
-  void write(const void* data, size_t size);
-  void write(const std::string& data) { write(data.data(), data.size()); }
-  // Copies the file at `source` and returns the digest of what was copied.
-  // Throws IoError for the destination and InputError when the source cannot be read.
+  // Writes all of `data`, reads it back and compares. Throws IoError (the previous
+  // version is kept) when the file does not hold exactly the bytes written.
+  void write_verified(const std::string& data);
+  // Copies the file at `source`, hashing what it reads and reading back each block it
+  // writes; returns the digest of what was copied. Throws IoError for the destination
+  // (including a read-back mismatch) and InputError when the source cannot be read.
   Digest copy_from(const std::string& source, const std::string& source_shown);
   // Sets the permission bits exactly (ignoring the umask). Throws IoError.
   void set_mode(unsigned mode);
@@ -35,22 +37,31 @@ public:
   void set_owner(unsigned uid, unsigned gid);
   // Flushes the content to stable storage (fdatasync). Throws IoError.
   void flush();
-  // Reads the temporary file back (by name, through the directory) and returns its digest.
-  // Throws IoError.
-  Digest digest_on_disk() const;
+  // Starts writing the content back to the disk without waiting (sync_file_range), so a
+  // later flush of the whole filesystem has less to wait for.
+  void start_writeback();
   // Closes and renames over the final name. Throws IoError; the temp file is then removed.
   void commit();
+  // Closes the file and hands the temporary name to the caller, who renames or removes it
+  // later (through a directory opened again: `dir` may be closed after this). Throws IoError.
+  std::string release();
 
-  int fd() const { return fd_.get(); }
   const std::string& shown() const { return shown_; }
+  uint64_t size() const { return size_; }
 
 private:
-  FileDescriptor dir_;
+  void append(const void* data, size_t size);
+  // Reads [offset, offset + size) back and compares it with `expected`. Throws IoError.
+  void compare_back(uint64_t offset, const char* expected, size_t size);
+  void check_end();
+
+  int dir_;
   std::string name_;
   std::string temp_name_;
   std::string shown_;
   FileDescriptor fd_;
-  bool committed_ = false;
+  uint64_t size_ = 0;
+  bool done_ = false;
 };
 
 } // namespace config_init::publish

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,11 +18,13 @@ namespace config_init::publish {
 
 namespace {
 
-// Files are written in batches of this many (bounding open descriptors): each batch is
-// written, flushed, then renamed. Small batches are flushed file by file; larger ones with
-// one syncfs(), which costs the same as one fsync when the filesystem has little else dirty.
-constexpr size_t batch_size = 128;
+// Up to this many files, each is flushed with its own fdatasync (and each directory with
+// fsync): that waits only for config-init's own data. Above it, one syncfs() flushes them
+// all at once, which costs about one journal commit instead of one per file, but also
+// waits for whatever else is dirty on that filesystem.
 constexpr size_t max_individual_flushes = 16;
+// Files at least this large start their writeback as soon as they are written.
+constexpr uint64_t early_writeback_size = 256 * 1024;
 
 std::string shown(const SafeDir& dest, const std::string& relative) {
   return dest.path() + "/" + relative;
@@ -31,93 +34,129 @@ std::string shown(const SafeDir& dest, const std::string& relative) {
 // recent one stays open: files come in path order, so a directory's files are adjacent.
 class Directories {
 public:
-  Directories(const SafeDir& dest, const plan::Rules& rules, PublishReport& report)
-      : dest_(dest), rules_(rules), report_(report) {}
+  Directories(const SafeDir& dest, unsigned mode,
+              const std::optional<std::pair<unsigned, unsigned>>& owner,
+              std::vector<std::string>* created)
+      : dest_(dest), mode_(mode), owner_(owner), created_(created) {}
 
   int fd_for(const std::string& file) {
     const std::string parent = split_path(file).first;
     if (current_.valid() && parent == current_path_) return current_.get();
-    const size_t known = report_.directories_created.size();
-    if (const int error = dest_.open_parent(file, rules_.directory_mode, current_,
-                                            &report_.directories_created)) {
+    std::vector<std::string> created;
+    if (const int error = dest_.open_parent(file, mode_, current_, &created)) {
       throw IoError(errno_message("cannot create the directory of " + shown(dest_, file), error));
     }
-    if (rules_.owner) {
-      for (size_t i = known; i < report_.directories_created.size(); ++i) {
-        const std::string& created = report_.directories_created[i];
-        if (::fchownat(dest_.fd(), created.c_str(), rules_.owner->first, rules_.owner->second,
-                       AT_SYMLINK_NOFOLLOW) != 0) {
-          throw IoError(errno_message("cannot chown " + shown(dest_, created), errno));
-        }
+    for (const std::string& directory : created) {
+      if (owner_ && ::fchownat(dest_.fd(), directory.c_str(), owner_->first, owner_->second,
+                               AT_SYMLINK_NOFOLLOW) != 0) {
+        throw IoError(errno_message("cannot chown " + shown(dest_, directory), errno));
       }
+      touched_.insert(split_path(directory).first); // its parent gained an entry
+      if (created_) created_->push_back(directory);
     }
     current_path_ = parent;
     touched_.insert(parent);
     return current_.get();
   }
 
-  // Flushes every directory that received a file, and the parents of created ones.
-  void flush_all() {
-    for (const std::string& created : report_.directories_created) {
-      touched_.insert(split_path(created).first);
-    }
-    for (const std::string& relative : touched_) {
-      FileDescriptor fd;
-      int error = dest_.open_directory(relative, fd);
-      if (!error && ::fsync(fd.get()) != 0) error = errno;
-      if (error)
-        throw IoError(errno_message("cannot flush directory " + shown(dest_, relative), error));
-    }
-  }
+  // The directories that received an entry.
+  const std::set<std::string>& touched() const { return touched_; }
 
 private:
   const SafeDir& dest_;
-  const plan::Rules& rules_;
-  PublishReport& report_;
+  unsigned mode_;
+  const std::optional<std::pair<unsigned, unsigned>>& owner_;
+  std::vector<std::string>* created_;
   FileDescriptor current_;
   std::string current_path_;
   std::set<std::string> touched_;
 };
 
-void check_digest(const AtomicFile& file, const Digest& expected) {
-  const Digest digest = file.digest_on_disk();
-  if (!(digest == expected)) {
-    throw IoError("verification failed for " + file.shown() + ": wrote sha256 " + expected.sha256 +
-                  " (" + std::to_string(expected.size) + " bytes), read back " + digest.sha256 +
-                  " (" + std::to_string(digest.size) + " bytes); the previous version is kept");
+// Temporary files written, verified and closed, waiting to be renamed into place. Those not
+// renamed when this is destroyed (a later file failed) are removed: the destination keeps
+// its previous versions. Holds no descriptors: directories are opened again to rename.
+class StagedFiles {
+public:
+  explicit StagedFiles(const SafeDir& dest) : dest_(dest) {}
+  StagedFiles(const StagedFiles&) = delete;
+  StagedFiles& operator=(const StagedFiles&) = delete;
+  ~StagedFiles() {
+    Cursor cursor(dest_);
+    for (size_t i = renamed_; i < staged_.size(); ++i) {
+      if (cursor.open(staged_[i].directory) == 0)
+        ::unlinkat(cursor.fd.get(), staged_[i].temp.c_str(), 0);
+    }
+  }
+
+  void add(const std::string& relative, std::string temp) {
+    auto [directory, name] = split_path(relative);
+    staged_.push_back(Staged{std::move(directory), std::move(name), std::move(temp)});
+  }
+  size_t size() const { return staged_.size(); }
+
+  // Renames every staged file into place, in the order added. Throws IoError.
+  void rename_all() {
+    Cursor cursor(dest_);
+    for (; renamed_ < staged_.size(); ++renamed_) {
+      const Staged& file = staged_[renamed_];
+      const std::string relative =
+          file.directory.empty() ? file.name : file.directory + "/" + file.name;
+      int error = cursor.open(file.directory);
+      if (!error &&
+          ::renameat(cursor.fd.get(), file.temp.c_str(), cursor.fd.get(), file.name.c_str()) != 0)
+        error = errno;
+      if (error)
+        throw IoError(errno_message("cannot rename into place " + shown(dest_, relative), error));
+    }
+  }
+
+private:
+  struct Staged {
+    std::string directory;
+    std::string name;
+    std::string temp;
+  };
+  // The directory of the last file, kept open for the next one.
+  struct Cursor {
+    explicit Cursor(const SafeDir& root) : dest(root) {}
+    int open(const std::string& directory) {
+      if (fd.valid() && directory == path) return 0;
+      fd.close();
+      path = directory;
+      return dest.open_directory(directory, fd);
+    }
+    const SafeDir& dest;
+    FileDescriptor fd;
+    std::string path;
+  };
+
+  const SafeDir& dest_;
+  std::vector<Staged> staged_;
+  size_t renamed_ = 0;
+};
+
+void flush_filesystem(const SafeDir& dest) {
+  if (::syncfs(dest.fd()) != 0) throw IoError(errno_message("cannot flush " + dest.path(), errno));
+}
+
+void flush_directories(const SafeDir& dest, const std::set<std::string>& relatives) {
+  for (const std::string& relative : relatives) {
+    FileDescriptor fd;
+    int error = dest.open_directory(relative, fd);
+    if (!error && ::fsync(fd.get()) != 0) error = errno;
+    if (error)
+      throw IoError(errno_message("cannot flush directory " + shown(dest, relative), error));
   }
 }
 
-// Flushes a batch of written temporary files, reads each back, then renames them into place:
-// a file that does not read back as planned never replaces the previous version.
-void commit_batch(std::vector<AtomicFile>& batch, std::vector<const plan::DesiredFile*>& files,
-                  const SafeDir& dest) {
-  if (batch.size() <= max_individual_flushes) {
-    for (AtomicFile& file : batch)
-      file.flush();
-  } else if (::syncfs(dest.fd()) != 0) {
-    throw IoError(errno_message("cannot flush " + dest.path(), errno));
+// Writes one file's content to a temporary file in its directory, verified, and stages it.
+void stage(AtomicFile out, const std::string& relative, bool flush_now, StagedFiles& staged) {
+  if (flush_now) {
+    out.flush();
+  } else if (out.size() >= early_writeback_size) {
+    out.start_writeback();
   }
-  for (size_t i = 0; i < batch.size(); ++i)
-    check_digest(batch[i], files[i]->digest);
-  for (AtomicFile& file : batch)
-    file.commit();
-  batch.clear();
-  files.clear();
-}
-
-void verify_written(const SafeDir& dest, const plan::DesiredFile& file) {
-  FileDescriptor fd;
-  Digest digest;
-  int error = dest.open_file(file.path, fd);
-  if (!error) error = hash_fd(fd.get(), digest);
-  if (error) throw IoError(errno_message("cannot read back " + shown(dest, file.path), error));
-  if (!(digest == file.digest)) {
-    throw IoError("verification failed for " + shown(dest, file.path) + ": wrote sha256 " +
-                  file.digest.sha256 + " (" + std::to_string(file.digest.size) +
-                  " bytes), read back " + digest.sha256 + " (" + std::to_string(digest.size) +
-                  " bytes)");
-  }
+  staged.add(relative, out.release());
 }
 
 // Removes `relative` (a file, or an empty directory with AT_REMOVEDIR) without following
@@ -167,11 +206,17 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
       report.backups.emplace_back(change.file.path, back_up(dest, change.file.path));
   }
 
-  Directories directories(dest, rules, report);
-  std::vector<AtomicFile> batch;
-  std::vector<const plan::DesiredFile*> batch_files;
-  std::vector<const plan::DesiredFile*> written;
+  size_t to_write = 0;
+  for (const plan::Change& change : plan.changes) {
+    to_write += plan::writes_content(change.action) ? 1 : 0;
+    to_write += change.base && !change.base_stored ? 1 : 0;
+  }
+  const bool flush_each = to_write <= max_individual_flushes;
 
+  // 1. Every file to a verified temporary file; nothing is renamed before all are written,
+  //    so a failure (or a source that changed) leaves the destination as it was.
+  StagedFiles content(dest);
+  Directories directories(dest, rules.directory_mode, rules.owner, &report.directories_created);
   for (const plan::Change& change : plan.changes) {
     const plan::DesiredFile& file = change.file;
     if (change.action == plan::Action::chmod) {
@@ -183,31 +228,51 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
     }
     if (!plan::writes_content(change.action)) continue;
 
-    const int dir = directories.fd_for(file.path);
-    AtomicFile out(dir, split_path(file.path).second, shown(dest, file.path));
+    AtomicFile out(directories.fd_for(file.path), split_path(file.path).second,
+                   shown(dest, file.path), file.mode);
     if (file.merged) {
-      out.write(file.content);
+      out.write_verified(file.content);
     } else {
       const Digest copied = out.copy_from(file.source, file.source);
       if (!(copied == file.digest)) {
         throw InputError(file.source + " changed while config-init was reading it; run again");
       }
     }
-    out.set_mode(file.mode);
     if (rules.owner) out.set_owner(rules.owner->first, rules.owner->second);
     report.bytes_written += file.digest.size;
-    batch.push_back(std::move(out));
-    batch_files.push_back(&file);
-    written.push_back(&file);
-    // Durability before visibility: a file's data is on disk before its rename.
-    if (batch.size() == batch_size) commit_batch(batch, batch_files, dest);
+    stage(std::move(out), file.path, flush_each, content);
   }
-  commit_batch(batch, batch_files, dest);
-  directories.flush_all();
-  report.files_written = written.size();
+  report.files_written = content.size();
 
-  for (const plan::DesiredFile* file : written)
-    verify_written(dest, *file);
+  // 2. The layers' result of each structured file, the base of the next three-way merge
+  //    (private to config-init: 0600 files in 0700 directories).
+  StagedFiles bases(dest);
+  Directories base_directories(dest, 0700, std::nullopt, nullptr);
+  for (const plan::Change& change : plan.changes) {
+    if (!change.base || change.base_stored) continue;
+    const std::string relative = state::base_path(change.file.path);
+    AtomicFile out(base_directories.fd_for(relative), split_path(relative).second,
+                   shown(dest, relative), 0600);
+    out.write_verified(*change.base);
+    stage(std::move(out), relative, flush_each, bases);
+  }
+
+  // 3. Durability before visibility: the data is on disk before any rename, and the files'
+  //    renames before the bases' (a base must never run ahead of its file: the next run
+  //    would take the file's previous content for edits the app made).
+  const auto make_renames_durable = [&](const Directories& touched) {
+    if (flush_each) {
+      flush_directories(dest, touched.touched());
+    } else {
+      flush_filesystem(dest);
+    }
+  };
+  if (!flush_each) flush_filesystem(dest);
+  content.rename_all();
+  if (content.size() > 0) make_renames_durable(directories);
+  bases.rename_all();
+  if (bases.size() > 0) make_renames_durable(base_directories);
+
   remove_stale(dest, plan, report);
   return report;
 }
@@ -218,11 +283,9 @@ void write_file_atomically(const SafeDir& dest, const std::string& relative,
   if (const int error = dest.open_parent(relative, private_dirs ? 0700 : 0755, dir, nullptr)) {
     throw IoError(errno_message("cannot create the directory of " + shown(dest, relative), error));
   }
-  AtomicFile out(dir.get(), split_path(relative).second, shown(dest, relative));
-  out.write(content);
-  out.set_mode(mode);
+  AtomicFile out(dir.get(), split_path(relative).second, shown(dest, relative), mode);
+  out.write_verified(content);
   out.flush();
-  check_digest(out, Digest{Sha256::of(content), content.size()});
   out.commit();
   if (::fsync(dir.get()) != 0) {
     throw IoError(errno_message("cannot flush the directory of " + shown(dest, relative), errno));

@@ -32,7 +32,7 @@ TEST_SUITE("publish::AtomicFile") {
     FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
     {
       AtomicFile file(dir.get(), "a.txt", "a.txt");
-      file.write("new content");
+      file.write_verified("new content");
       CHECK(read_file(tmp / "a.txt") == "old"); // not visible before commit
       file.set_mode(0640);
       file.flush();
@@ -50,7 +50,7 @@ TEST_SUITE("publish::AtomicFile") {
     FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
     {
       AtomicFile file(dir.get(), "a.txt", "a.txt");
-      file.write("partial");
+      file.write_verified("partial");
       CHECK(entries(tmp.path()) == 1);
     }
     CHECK(entries(tmp.path()) == 0);
