@@ -1,7 +1,7 @@
-// Publishing a plan: the app's drifted versions are backed up first; every changed file
-// is written to a temporary name in its own directory, flushed, renamed into place, the
-// directories flushed, and every written file read back and its digest compared with the
-// plan; then stale files and the empty directories they leave are removed.
+// Publishing a plan: the app's drifted versions are backed up first; every changed file and
+// merge base is written to a temporary name in its own directory and read back through
+// its descriptor; then one flush, the renames (files first, merge bases after), and the
+// renames are flushed; then stale files and the empty directories they leave are removed.
 #pragma once
 
 #include "plan/plan.h"
@@ -23,8 +23,9 @@ struct PublishReport {
 
 // Applies `plan` to `dest`. Missing directories are created with `rules.directory_mode`
 // and, with `rules.owner`, chowned like the files. Throws IoError on any write, flush,
-// rename, removal or verification failure (files already renamed stay complete;
-// temporaries are removed), InputError when a source file changed since it was planned.
+// rename, removal or verification failure, InputError when a source file changed since it
+// was planned; temporaries are removed, and a failure before the renames leaves every file
+// as it was (files already renamed stay complete).
 PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::Rules& rules);
 
 // Writes `content` to `relative` atomically and durably (used for config-init's own
