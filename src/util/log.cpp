@@ -3,12 +3,14 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 namespace config_init {
 
 namespace {
+
+// The buffer is written out once it holds more than this many bytes.
+constexpr size_t flush_threshold = 64 * 1024;
 
 const char* level_name(Log::Level level) {
   switch (level) {
@@ -39,7 +41,169 @@ std::string utc_timestamp() {
   return out;
 }
 
+// The length of the UTF-8 sequence a lead byte starts (0: not a lead byte) and the range
+// its second byte must be in (the others are 80..BF): the Unicode standard's table 3-7 of
+// well-formed sequences, which nlohmann-json's decoder implements as a DFA.
+struct Lead {
+  int length;
+  unsigned char low, high;
+};
+
+Lead lead_of(unsigned char byte) {
+  if (byte >= 0xC2 && byte <= 0xDF) return {2, 0x80, 0xBF};
+  if (byte == 0xE0) return {3, 0xA0, 0xBF};
+  if (byte == 0xED) return {3, 0x80, 0x9F}; // no surrogates
+  if (byte >= 0xE1 && byte <= 0xEF) return {3, 0x80, 0xBF};
+  if (byte == 0xF0) return {4, 0x90, 0xBF};
+  if (byte >= 0xF1 && byte <= 0xF3) return {4, 0x80, 0xBF};
+  if (byte == 0xF4) return {4, 0x80, 0x8F}; // nothing above U+10FFFF
+  return {0, 0, 0};                         // 80..C1 (continuation, overlong), F5..FF
+}
+
+constexpr const char* replacement_character = "\xEF\xBF\xBD"; // U+FFFD
+
+// The value of a number field as nlohmann-json printed it: the integer std::stoll reads
+// (which throws std::invalid_argument / std::out_of_range for a non-number, as before).
+std::string number_text(const std::string& value) {
+  return std::to_string(std::stoll(value));
+}
+
+// `"key":value` of one member of a JSON line (the value quoted unless it is a number).
+void append_member(std::string& line, const std::string& key, const std::string& value,
+                   bool number) {
+  line += '"';
+  append_json_string(line, key);
+  line += "\":";
+  if (number) {
+    line += number_text(value);
+  } else {
+    line += '"';
+    append_json_string(line, value);
+    line += '"';
+  }
+}
+
+// One JSON log line, as nlohmann::ordered_json built it: keys in the order first set
+// (time, level, msg, then the fields), and a key set again (a field named "msg", or the
+// same field twice) keeps its first place and takes its last value.
+void append_json_line(std::string& line, Log::Level level, const std::string& message,
+                      const LogFields& fields) {
+  for (const LogField& field : fields) {
+    // Every number is checked (and may throw), even one a later field replaces.
+    if (field.number) static_cast<void>(std::stoll(field.value));
+  }
+  // The last field named `key` at index `from` or after, or nullptr.
+  const auto last_field = [&fields](const std::string& key, size_t from) -> const LogField* {
+    for (size_t i = fields.size(); i > from; --i) {
+      if (fields[i - 1].key == key) return &fields[i - 1];
+    }
+    return nullptr;
+  };
+  static const std::string fixed_keys[] = {"time", "level", "msg"};
+  const std::string time = utc_timestamp();
+  const std::string level_text = level_name(level);
+  const std::string* const fixed_values[] = {&time, &level_text, &message};
+  line += '{';
+  for (size_t i = 0; i < 3; ++i) {
+    if (i > 0) line += ',';
+    if (const LogField* field = last_field(fixed_keys[i], 0)) {
+      append_member(line, fixed_keys[i], field->value, field->number);
+    } else {
+      append_member(line, fixed_keys[i], *fixed_values[i], false);
+    }
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const std::string& key = fields[i].key;
+    bool placed = key == fixed_keys[0] || key == fixed_keys[1] || key == fixed_keys[2];
+    for (size_t j = 0; j < i && !placed; ++j)
+      placed = fields[j].key == key;
+    if (placed) continue; // at its first occurrence, with its last value
+    const LogField& last = *last_field(key, i);
+    line += ',';
+    append_member(line, key, last.value, last.number);
+  }
+  line += "}\n";
+}
+
 } // namespace
+
+bool append_json_string(std::string& out, std::string_view text) {
+  static const char hex[] = "0123456789abcdef";
+  bool valid = true;
+  const size_t size = text.size();
+  size_t i = 0;
+  while (i < size) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x80) {
+      const Lead lead = lead_of(byte);
+      if (lead.length == 0) { // a byte that starts nothing: one U+FFFD for it
+        out += replacement_character;
+        valid = false;
+        ++i;
+        continue;
+      }
+      size_t k = 1;
+      for (; k < static_cast<size_t>(lead.length) && i + k < size; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + k]);
+        const unsigned char low = k == 1 ? lead.low : 0x80;
+        const unsigned char high = k == 1 ? lead.high : 0xBF;
+        if (next < low || next > high) break;
+      }
+      if (k == static_cast<size_t>(lead.length)) {
+        out.append(text.data() + i, k);
+      } else {
+        // A truncated sequence becomes one U+FFFD; the byte that broke it (if any) is read
+        // again as the start of the next character, as nlohmann-json's decoder does.
+        out += replacement_character;
+        valid = false;
+      }
+      i += k;
+      continue;
+    }
+    // A run of ASCII bytes that need no escape is appended at once.
+    size_t end = i;
+    while (end < size) {
+      const auto c = static_cast<unsigned char>(text[end]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++end;
+    }
+    if (end > i) {
+      out.append(text.data() + i, end - i);
+      i = end;
+      continue;
+    }
+    switch (byte) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default: // the other control characters
+      out += "\\u00";
+      out += hex[byte >> 4];
+      out += hex[byte & 0xF];
+      break;
+    }
+    ++i;
+  }
+  return valid;
+}
 
 LogField log_number(std::string key, int64_t value) {
   return LogField{std::move(key), std::to_string(value), true};
@@ -49,29 +213,40 @@ Log::Log(LogFormat format) : Log(format, std::cerr) {}
 
 Log::Log(LogFormat format, std::ostream& out) : format_(format), out_(out) {}
 
+Log::~Log() {
+  try {
+    flush();
+  } catch (...) { // a stream set to throw must not end the program from a destructor
+  }
+}
+
 void Log::write(Level level, const std::string& message, const LogFields& fields) {
   if (quiet_ && level == Level::info) return;
   if (format_ == LogFormat::text) {
-    std::string line = "config-init: ";
-    if (level == Level::warn) line += "warning: ";
-    if (level == Level::error) line += "error: ";
-    line += message;
-    line += '\n';
-    out_ << line << std::flush;
-    return;
-  }
-  nlohmann::ordered_json json;
-  json["time"] = utc_timestamp();
-  json["level"] = level_name(level);
-  json["msg"] = message;
-  for (const LogField& field : fields) {
-    if (field.number) {
-      json[field.key] = std::stoll(field.value);
-    } else {
-      json[field.key] = field.value;
+    buffer_ += "config-init: ";
+    if (level == Level::warn) buffer_ += "warning: ";
+    if (level == Level::error) buffer_ += "error: ";
+    buffer_ += message;
+    buffer_ += '\n';
+  } else {
+    // A number field that is not a number throws: the buffer is left as it was.
+    const size_t before = buffer_.size();
+    try {
+      append_json_line(buffer_, level, message, fields);
+    } catch (...) {
+      buffer_.resize(before);
+      throw;
     }
   }
-  out_ << json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" << std::flush;
+  if (level != Level::info || buffer_.size() > flush_threshold) flush();
+}
+
+void Log::flush() {
+  if (!buffer_.empty()) {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+  out_.flush();
 }
 
 LogFormat default_log_format() {

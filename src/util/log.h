@@ -1,10 +1,13 @@
 // Logs to stderr: human text on a terminal, JSON lines otherwise.
 // Every line has a human message; JSON lines also carry structured fields.
+// Lines are buffered: info lines reach the stream when the buffer passes 64 KiB, with the
+// next notice, warning or error, on flush(), and when the Log is destroyed.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +31,10 @@ public:
   // Writes to `out` (stderr by default) in `format`.
   explicit Log(LogFormat format);
   Log(LogFormat format, std::ostream& out);
+  // Writes out what is still buffered.
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
 
   void info(const std::string& message, const LogFields& fields = {}) {
     write(Level::info, message, fields);
@@ -43,6 +50,10 @@ public:
   }
   void write(Level level, const std::string& message, const LogFields& fields);
 
+  // Writes the buffered lines to the stream and flushes it. Call it before blocking or
+  // waiting, so that the lines logged so far are seen.
+  void flush();
+
   // Suppresses info lines (notices, warnings and errors still print).
   void set_quiet(bool quiet) { quiet_ = quiet; }
   LogFormat format() const { return format_; }
@@ -51,9 +62,17 @@ private:
   LogFormat format_;
   std::ostream& out_;
   bool quiet_ = false;
+  std::string buffer_; // lines not yet written to out_
 };
 
 // text when stderr is a terminal, json otherwise (the contract's default).
 LogFormat default_log_format();
+
+// Appends `text` as the inside of a JSON string (no quotes), escaped exactly as
+// nlohmann-json's dump(-1, ' ', false, error_handler_t::replace) escapes it: `"`, `\`,
+// \b \f \n \r \t, other bytes below 0x20 as \u00xx, valid UTF-8 kept as it is, and each
+// invalid UTF-8 sequence replaced by U+FFFD. Returns false when `text` was not valid UTF-8
+// (so that a caller needing strict UTF-8 can refuse it).
+bool append_json_string(std::string& out, std::string_view text);
 
 } // namespace config_init
