@@ -46,10 +46,12 @@ struct Manifest {
   const ManifestFile* find(const std::string& path) const;
 };
 
-// The manifest as JSON (stable: the same manifest gives the same bytes).
+// The manifest as JSON (stable: the same manifest gives the same bytes). Throws
+// InputError for a string that is not valid UTF-8.
 std::string serialize(const Manifest& manifest);
 
-// Parses manifest JSON. Throws InputError naming `name` when it is not a manifest.
+// Parses manifest JSON. Throws InputError naming `name` when it is not a manifest (also
+// for invalid JSON).
 Manifest parse_manifest(const std::string& text, const std::string& name);
 
 // The bytes of DEST's manifest; nullopt when there is none. Throws IoError.
