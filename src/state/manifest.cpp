@@ -98,12 +98,15 @@ size_t estimated_size(const Manifest& manifest) {
   for (const ManifestLayer& layer : manifest.layers)
     size += 160 + layer.root.size() + layer.sha256.size();
   for (const ManifestFile& file : manifest.files) {
-    size += 260 + file.path.size() + file.sha256.size() + file.policy.size();
+    size += 260 + file.path.size() + file.sha256.size() + file.policy.size() +
+            file.identity.size() + file.base_sha256.size();
     for (const std::string& layer : file.layers)
       size += 12 + layer.size();
   }
   for (const std::string& directory : manifest.directories)
     size += 8 + directory.size();
+  for (const ManifestSource& source : manifest.sources)
+    size += 120 + source.real_path.size() + source.identity.size() + source.sha256.size();
   return size + size / 8; // escapes
 }
 
@@ -158,7 +161,8 @@ enum class Field : uint8_t {
   layers,
   files,
   directories,
-  // a layer or a file
+  sources,
+  // a layer, a file or a source
   root,
   present,
   secret,
@@ -170,6 +174,8 @@ enum class Field : uint8_t {
   file_layers, // a file's "layers"
   policy,
   merged,
+  identity,
+  base_sha256,
 };
 
 constexpr uint32_t bit(Field field) {
@@ -181,6 +187,7 @@ struct Scalar {
   enum class Kind { null, boolean, integer, big_unsigned, floating, string } kind;
   bool flag = false;
   int64_t integer = 0;         // for `integer`
+  uint64_t big = 0;            // for `big_unsigned` (above INT64_MAX)
   std::string* text = nullptr; // for `string` (may be moved from)
 };
 
@@ -192,6 +199,7 @@ struct LayerExtra {
 };
 struct FileExtra {
   uint32_t ok = 0;
+  uint32_t seen = 0; // present with any kind (for the optional fields)
   int64_t size = 0;
   std::string mode;
 };
@@ -222,6 +230,7 @@ public:
       s.integer = static_cast<int64_t>(value);
     } else {
       s.kind = Scalar::Kind::big_unsigned;
+      s.big = value;
     }
     return scalar(s);
   }
@@ -238,6 +247,11 @@ public:
   bool key(std::string& key) {
     Frame& frame = stack_.back();
     frame.field = field_of(frame.context, key);
+    if (frame.context == Context::top && frame.field == Field::sources) {
+      top_seen_ |= bit(Field::sources);
+    } else if (frame.context == Context::file) {
+      file_extras_.back().seen |= bit(frame.field);
+    }
     return true;
   }
   bool end_object() { return close(); }
@@ -269,9 +283,11 @@ private:
     top,     // the top-level object
     layers,
     files,
-    directories, // the top-level arrays
+    directories,
+    sources, // the top-level arrays
     layer,
-    file,       // one entry of them
+    file,
+    source,     // one entry of them
     file_layers // a file's "layers" array
   };
   struct Frame {
@@ -309,7 +325,8 @@ private:
   std::vector<Frame> stack_;
 
   bool top_is_object_ = false;
-  uint32_t top_ok_ = 0; // bits of the top-level fields present with the right kind
+  uint32_t top_ok_ = 0;   // bits of the top-level fields present with the right kind
+  uint32_t top_seen_ = 0; // ... and present at all (for the optional "sources")
   int64_t version_ = 0;
   std::string tool_;
   std::vector<ManifestLayer> layers_;
@@ -317,6 +334,8 @@ private:
   std::vector<ManifestFile> files_;
   std::vector<FileExtra> file_extras_;
   std::vector<std::string> directories_;
+  std::vector<ManifestSource> sources_;
+  std::vector<uint32_t> source_ok_;
 };
 
 Field Reader::field_of(Context context, std::string_view key) {
@@ -327,6 +346,7 @@ Field Reader::field_of(Context context, std::string_view key) {
     if (key == "layers") return Field::layers;
     if (key == "files") return Field::files;
     if (key == "directories") return Field::directories;
+    if (key == "sources") return Field::sources;
     break;
   case Context::layer:
     if (key == "root") return Field::root;
@@ -344,6 +364,14 @@ Field Reader::field_of(Context context, std::string_view key) {
     if (key == "policy") return Field::policy;
     if (key == "merged") return Field::merged;
     if (key == "secret") return Field::secret;
+    if (key == "identity") return Field::identity;
+    if (key == "base_sha256") return Field::base_sha256;
+    break;
+  case Context::source:
+    if (key == "path") return Field::path;
+    if (key == "identity") return Field::identity;
+    if (key == "sha256") return Field::sha256;
+    if (key == "size") return Field::size;
     break;
   default:
     break;
@@ -360,6 +388,10 @@ void Reader::add_entry(Context context) {
   case Context::files:
     files_.emplace_back();
     file_extras_.emplace_back();
+    break;
+  case Context::sources:
+    sources_.emplace_back();
+    source_ok_.push_back(0);
     break;
   default:
     break;
@@ -379,6 +411,10 @@ void Reader::not_an_array(Field field) {
     break;
   case Field::directories:
     directories_.clear();
+    break;
+  case Field::sources:
+    sources_.clear();
+    source_ok_.clear();
     break;
   default:
     break;
@@ -438,6 +474,12 @@ void Reader::entry_scalar(Context context, Field field, const Scalar& value) {
     case Field::policy:
       take_string(extra.ok, file.policy);
       break;
+    case Field::identity:
+      take_string(extra.ok, file.identity);
+      break;
+    case Field::base_sha256:
+      take_string(extra.ok, file.base_sha256);
+      break;
     case Field::size:
       extra.ok = is_integer ? extra.ok | bit(field) : extra.ok & ~bit(field);
       extra.size = value.integer;
@@ -451,6 +493,33 @@ void Reader::entry_scalar(Context context, Field field, const Scalar& value) {
       break;
     case Field::secret:
       file.secret = flag;
+      break;
+    default:
+      break;
+    }
+  } else if (context == Context::source) {
+    ManifestSource& source = sources_.back();
+    uint32_t& ok = source_ok_.back();
+    switch (field) {
+    case Field::path:
+      take_string(ok, source.real_path);
+      break;
+    case Field::identity:
+      take_string(ok, source.identity);
+      break;
+    case Field::sha256:
+      take_string(ok, source.sha256);
+      break;
+    case Field::size: // any integer from 0 to UINT64_MAX
+      if (is_integer && value.integer >= 0) {
+        source.size = static_cast<uint64_t>(value.integer);
+        ok |= bit(field);
+      } else if (value.kind == Scalar::Kind::big_unsigned) {
+        source.size = value.big;
+        ok |= bit(field);
+      } else {
+        ok &= ~bit(field);
+      }
       break;
     default:
       break;
@@ -483,6 +552,7 @@ bool Reader::scalar(const Scalar& value) {
     case Field::layers:
     case Field::files:
     case Field::directories:
+    case Field::sources:
       not_an_array(frame.field);
       break;
     default:
@@ -491,6 +561,7 @@ bool Reader::scalar(const Scalar& value) {
     break;
   case Context::layers:
   case Context::files:
+  case Context::sources:
     add_entry(frame.context); // not an object: every field of it is missing
     break;
   case Context::directories:
@@ -498,6 +569,7 @@ bool Reader::scalar(const Scalar& value) {
     break;
   case Context::layer:
   case Context::file:
+  case Context::source:
     entry_scalar(frame.context, frame.field, value);
     break;
   case Context::file_layers:
@@ -526,12 +598,14 @@ bool Reader::open(bool array) {
       case Field::layers:
       case Field::files:
       case Field::directories:
+      case Field::sources:
         not_an_array(frame.field); // starts afresh (also for a member given twice)
         if (array) {
           top_ok_ |= bit(frame.field);
-          context = frame.field == Field::layers  ? Context::layers
-                    : frame.field == Field::files ? Context::files
-                                                  : Context::directories;
+          context = frame.field == Field::layers        ? Context::layers
+                    : frame.field == Field::files       ? Context::files
+                    : frame.field == Field::directories ? Context::directories
+                                                        : Context::sources;
         }
         break;
       case Field::version:
@@ -544,11 +618,17 @@ bool Reader::open(bool array) {
       break;
     case Context::layers:
     case Context::files:
+    case Context::sources:
       add_entry(frame.context);
-      if (!array) context = frame.context == Context::layers ? Context::layer : Context::file;
+      if (!array) {
+        context = frame.context == Context::layers  ? Context::layer
+                  : frame.context == Context::files ? Context::file
+                                                    : Context::source;
+      }
       break;
     case Context::layer:
     case Context::file:
+    case Context::source:
       if (frame.context == Context::file && frame.field == Field::file_layers && array) {
         file_extras_.back().ok |= bit(Field::file_layers);
         files_.back().layers.clear();
@@ -617,6 +697,11 @@ Manifest Reader::finish() {
     file.mode = static_cast<unsigned>(std::stoul(extra.mode, nullptr, 8));
     if (!(extra.ok & bit(Field::file_layers))) missing("layers", "array");
     if (!(extra.ok & bit(Field::policy))) missing("policy", "string");
+    // The optional fields: absent is empty, present must be a string.
+    if ((extra.seen & bit(Field::identity)) && !(extra.ok & bit(Field::identity)))
+      missing("identity", "string");
+    if ((extra.seen & bit(Field::base_sha256)) && !(extra.ok & bit(Field::base_sha256)))
+      missing("base_sha256", "string");
   }
   manifest.files = std::move(files_);
   if (top_ok_ & bit(Field::directories)) {
@@ -624,9 +709,46 @@ Manifest Reader::finish() {
       checked_path(directory);
     manifest.directories = std::move(directories_);
   }
+  if ((top_seen_ & bit(Field::sources)) && !(top_ok_ & bit(Field::sources)))
+    missing("sources", "array");
+  if (top_ok_ & bit(Field::sources)) {
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      const ManifestSource& source = sources_[i];
+      const uint32_t ok = source_ok_[i];
+      if (!(ok & bit(Field::path))) missing("path", "string");
+      // Absolute layer paths, not destination paths: checked_path does not apply.
+      if (source.real_path.empty() || source.real_path.front() != '/') {
+        throw InputError(name + ": invalid source path '" + source.real_path + "' (not absolute)");
+      }
+      if (!(ok & bit(Field::identity))) missing("identity", "string");
+      if (!(ok & bit(Field::sha256))) missing("sha256", "string");
+      if (!(ok & bit(Field::size))) missing("size", "integer");
+    }
+    manifest.sources = std::move(sources_);
+  }
   std::sort(manifest.files.begin(), manifest.files.end(),
             [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
+  std::sort(
+      manifest.sources.begin(), manifest.sources.end(),
+      [](const ManifestSource& a, const ManifestSource& b) { return a.real_path < b.real_path; });
   return manifest;
+}
+
+// "seconds * 10^9 + nanoseconds" in decimal, exactly (no overflow for any time).
+std::string nanoseconds(const struct timespec& time) {
+  const bool negative = time.tv_sec < 0;
+  uint64_t seconds =
+      negative ? 0 - static_cast<uint64_t>(time.tv_sec) : static_cast<uint64_t>(time.tv_sec);
+  uint64_t fraction = static_cast<uint64_t>(time.tv_nsec); // 0 .. 999999999
+  if (negative && fraction > 0) { // -(s * 10^9) + f = -((s - 1) * 10^9 + (10^9 - f))
+    seconds -= 1;
+    fraction = 1000000000 - fraction;
+  }
+  std::string text = negative && (seconds > 0 || fraction > 0) ? "-" : "";
+  if (seconds == 0) return text + std::to_string(fraction);
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%09llu", static_cast<unsigned long long>(fraction));
+  return text + std::to_string(seconds) + digits;
 }
 
 } // namespace
@@ -636,6 +758,13 @@ const ManifestFile* Manifest::find(const std::string& path) const {
       std::lower_bound(files.begin(), files.end(), path,
                        [](const ManifestFile& f, const std::string& p) { return f.path < p; });
   return it != files.end() && it->path == path ? &*it : nullptr;
+}
+
+const ManifestSource* Manifest::find_source(const std::string& real_path) const {
+  const auto it = std::lower_bound(
+      sources.begin(), sources.end(), real_path,
+      [](const ManifestSource& s, const std::string& p) { return s.real_path < p; });
+  return it != sources.end() && it->real_path == real_path ? &*it : nullptr;
 }
 
 std::string serialize(const Manifest& manifest) {
@@ -679,9 +808,30 @@ std::string serialize(const Manifest& manifest) {
     o += boolean(file.merged);
     append_key(o, "secret", 6);
     o += boolean(file.secret);
+    if (!file.identity.empty()) {
+      append_key(o, "identity", 6);
+      append_string(o, file.identity);
+    }
+    if (!file.base_sha256.empty()) {
+      append_key(o, "base_sha256", 6);
+      append_string(o, file.base_sha256);
+    }
   });
   append_key(out, "directories", 2);
   append_strings(out, manifest.directories, 2);
+  if (!manifest.sources.empty()) {
+    append_key(out, "sources", 2);
+    append_objects(out, manifest.sources, 2, [](std::string& o, const ManifestSource& source) {
+      append_key(o, "path", 6, true);
+      append_string(o, source.real_path);
+      append_key(o, "identity", 6);
+      append_string(o, source.identity);
+      append_key(o, "sha256", 6);
+      append_string(o, source.sha256);
+      append_key(o, "size", 6);
+      o += std::to_string(source.size);
+    });
+  }
   out += "\n}\n";
   return out;
 }
@@ -701,6 +851,15 @@ Manifest parse_manifest(const std::string& content, const std::string& name) {
     throw InputError(name + ": " + error.what());
   }
   return reader.finish();
+}
+
+std::string file_identity(const struct stat& st) {
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         nanoseconds(st.st_mtim) + ":" + nanoseconds(st.st_ctim);
+}
+
+std::string source_identity(const struct stat& st) {
+  return std::to_string(st.st_dev) + ":" + file_identity(st);
 }
 
 std::optional<std::string> read_manifest_text(const SafeDir& dest) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 namespace config_init::state {
@@ -25,6 +26,11 @@ struct ManifestFile {
   std::string policy;
   bool merged = false;
   bool secret = false;
+  // The destination file's identity after config-init wrote it (file_identity), used to
+  // skip re-reading an unchanged file on the next run. Empty when not recorded.
+  std::string identity;
+  // sha256 of the merge base stored under .config-init/base for this file; empty if none.
+  std::string base_sha256;
 };
 
 struct ManifestLayer {
@@ -35,6 +41,16 @@ struct ManifestLayer {
   std::string sha256; // over its files' "sha256  path" lines
 };
 
+// The digest of a layer file already hashed, so that the next run need not hash it again
+// while its identity is unchanged. Keyed by the file's real (absolute) path in the layer,
+// not by a destination path.
+struct ManifestSource {
+  std::string real_path; // JSON "path"
+  std::string identity;  // source_identity() when it was hashed
+  std::string sha256;
+  uint64_t size = 0;
+};
+
 struct Manifest {
   int version = 1;
   std::string tool_version;
@@ -42,17 +58,30 @@ struct Manifest {
   std::vector<ManifestFile> files; // sorted by path
   // Directories config-init created in DEST (removed again when they end up empty).
   std::vector<std::string> directories;
+  std::vector<ManifestSource> sources; // sorted by real_path; empty when none recorded
 
   const ManifestFile* find(const std::string& path) const;
+  const ManifestSource* find_source(const std::string& real_path) const;
 };
 
-// The manifest as JSON (stable: the same manifest gives the same bytes). Throws
-// InputError for a string that is not valid UTF-8.
+// The manifest as JSON (stable: the same manifest gives the same bytes). The optional
+// fields (identity, base_sha256, sources) are written only when not empty, so a manifest
+// without them gives the bytes it always did. Throws InputError for a string that is not
+// valid UTF-8.
 std::string serialize(const Manifest& manifest);
 
 // Parses manifest JSON. Throws InputError naming `name` when it is not a manifest (also
-// for invalid JSON).
+// for invalid JSON). Optional fields that are absent parse as empty; present, they must
+// have their kind, and a source's path must be absolute.
 Manifest parse_manifest(const std::string& text, const std::string& name);
+
+// A destination file's identity, "ino:size:mtime_ns:ctime_ns" (decimal; the times in
+// nanoseconds since the epoch), as ManifestFile::identity records it.
+std::string file_identity(const struct stat& st);
+
+// A layer file's identity, "dev:ino:size:mtime_ns:ctime_ns", as ManifestSource::identity
+// records it.
+std::string source_identity(const struct stat& st);
 
 // The bytes of DEST's manifest; nullopt when there is none. Throws IoError.
 std::optional<std::string> read_manifest_text(const SafeDir& dest);

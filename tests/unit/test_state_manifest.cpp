@@ -1,10 +1,11 @@
 // The manifest: serialize() against the document-tree code it replaced (kept here as the
-// oracle), and parse_manifest() against the document-tree parser it replaced (also kept
-// here).
+// oracle), parse_manifest() against the document-tree parser it replaced (also kept here),
+// the optional fields, and the identities.
 #include "formats/format.h"
 #include "state/manifest.h"
 #include "util/error.h"
 
+#include <climits>
 #include <cstdint>
 #include <cstdio>
 #include <doctest/doctest.h>
@@ -13,12 +14,14 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 using namespace config_init;
 using state::Manifest;
 using state::ManifestFile;
 using state::ManifestLayer;
+using state::ManifestSource;
 
 namespace {
 
@@ -161,7 +164,7 @@ const std::string name = "/dest/.config-init/manifest.json";
 bool same_records(const Manifest& a, const Manifest& b, bool compare_tool = true) {
   if (a.version != b.version || (compare_tool && a.tool_version != b.tool_version) ||
       a.layers.size() != b.layers.size() || a.files.size() != b.files.size() ||
-      a.directories != b.directories) {
+      a.directories != b.directories || a.sources.size() != b.sources.size()) {
     return false;
   }
   for (size_t i = 0; i < a.layers.size(); ++i) {
@@ -175,7 +178,14 @@ bool same_records(const Manifest& a, const Manifest& b, bool compare_tool = true
     const ManifestFile &x = a.files[i], &y = b.files[i];
     if (x.path != y.path || x.sha256 != y.sha256 || x.size != y.size || x.mode != y.mode ||
         x.layers != y.layers || x.policy != y.policy || x.merged != y.merged ||
-        x.secret != y.secret) {
+        x.secret != y.secret || x.identity != y.identity || x.base_sha256 != y.base_sha256) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.sources.size(); ++i) {
+    const ManifestSource &x = a.sources[i], &y = b.sources[i];
+    if (x.real_path != y.real_path || x.identity != y.identity || x.sha256 != y.sha256 ||
+        x.size != y.size) {
       return false;
     }
   }
@@ -271,6 +281,20 @@ Manifest tricky_manifest() {
   return m;
 }
 
+// A manifest with every optional field.
+Manifest full_manifest() {
+  Manifest m = tricky_manifest();
+  m.files[0].identity = "1234:56:1700000000123456789:1700000000987654321";
+  m.files[0].base_sha256 = sha('e');
+  m.files[1].identity = "7:0:0:0";
+  m.files[2].base_sha256 = sha('f');
+  m.sources.push_back(
+      {"/etc/config-init/image defaults/a b/c d.toml", "2049:1234:56:1:2", sha('1'), 56});
+  m.sources.push_back({"/layers/ünïcödé/日本/🎉/x", "1:2:3:4:5", sha('2'), 0});
+  m.sources.push_back({"/var/run/\"q\"\\b\n", "1:2:3:4:5", sha('3'), 18446744073709551615u});
+  return m;
+}
+
 } // namespace
 
 TEST_SUITE("state::manifest") {
@@ -285,7 +309,7 @@ TEST_SUITE("state::manifest") {
     Manifest one_each;
     one_each.version = -7;
     one_each.layers.push_back({"", false, false, 0, ""});
-    one_each.files.push_back({"f", "", 0, 0644, {}, "", false, false});
+    one_each.files.push_back({"f", "", 0, 0644, {}, "", false, false, "", ""});
     one_each.directories = {"d"};
     CHECK(state::serialize(one_each) == old::serialize(one_each));
   }
@@ -344,6 +368,9 @@ TEST_SUITE("state::manifest") {
       CHECK(!before.empty());
       CHECK(now == before);
     }
+    Manifest m;
+    m.sources.push_back({"/a\xff", "i", "s", 1});
+    CHECK_THROWS_AS(state::serialize(m), InputError);
   }
 
   TEST_CASE("a manifest of before parses and serializes to the same bytes") {
@@ -351,6 +378,11 @@ TEST_SUITE("state::manifest") {
     const Manifest parsed = state::parse_manifest(text, name);
     CHECK(same_records(parsed, tricky_manifest(), false));
     CHECK(parsed.tool_version == "0.1.0");
+    CHECK(parsed.sources.empty());
+    for (const ManifestFile& file : parsed.files) {
+      CHECK(file.identity.empty());
+      CHECK(file.base_sha256.empty());
+    }
     CHECK(same_records(parsed, old::parse_manifest(text, name), false));
     CHECK(state::serialize(parsed) == text);
   }
@@ -362,6 +394,128 @@ TEST_SUITE("state::manifest") {
     CHECK(text == old::serialize(m));
     CHECK(text.find("\"mode\": \"3777777\"") != std::string::npos);
     CHECK(state::parse_manifest(text, name).files[3].mode == 03777777);
+  }
+
+  TEST_CASE("the optional fields round-trip, in their places") {
+    const Manifest m = full_manifest();
+    const std::string text = state::serialize(m);
+    const Manifest parsed = state::parse_manifest(text, name);
+    CHECK(same_records(parsed, m));
+    CHECK(state::serialize(parsed) == text);
+    const auto secret = [&m](size_t i) {
+      return std::string("\"secret\": ") + (m.files[i].secret ? "true" : "false") + ",\n      ";
+    };
+    CHECK(text.find(secret(0) +
+                    "\"identity\": \"1234:56:1700000000123456789:1700000000987654321\",\n"
+                    "      \"base_sha256\": \"eeee") != std::string::npos);
+    CHECK(text.find(secret(1) + "\"identity\": \"7:0:0:0\"\n    },") != std::string::npos);
+    CHECK(text.find(secret(2) + "\"base_sha256\": \"ffff") != std::string::npos);
+    CHECK(text.find("\"directories\": [\n    \"a b\",\n") != std::string::npos);
+    CHECK(text.find("\n  ],\n  \"sources\": [\n    {\n      \"path\": \"/etc/config-init/image "
+                    "defaults/a b/c d.toml\",\n      \"identity\": \"2049:1234:56:1:2\",\n"
+                    "      \"sha256\": \"1111") != std::string::npos);
+    CHECK(text.find("\"size\": 18446744073709551615\n    }\n  ]\n}\n") != std::string::npos);
+    // What nlohmann-json reads from it is the same as well.
+    const nlohmann::ordered_json json = nlohmann::ordered_json::parse(text);
+    CHECK(json.dump(2, ' ', false) + "\n" == text);
+    // Without the optional fields, the bytes of before.
+    Manifest stripped = m;
+    stripped.sources.clear();
+    for (ManifestFile& file : stripped.files) {
+      file.identity.clear();
+      file.base_sha256.clear();
+    }
+    CHECK(state::serialize(stripped) == old::serialize(stripped));
+  }
+
+  TEST_CASE("sources are sorted on parse and found by their real path") {
+    Manifest m;
+    m.sources.push_back({"/z/last", "1:2:3:4:5", sha('1'), 1});
+    m.sources.push_back({"/a/first", "1:2:3:4:6", sha('2'), 2});
+    m.sources.push_back({"/m/middle", "1:2:3:4:7", sha('3'), 3});
+    const Manifest parsed = state::parse_manifest(state::serialize(m), name);
+    REQUIRE(parsed.sources.size() == 3);
+    CHECK(parsed.sources[0].real_path == "/a/first");
+    CHECK(parsed.sources[1].real_path == "/m/middle");
+    CHECK(parsed.sources[2].real_path == "/z/last");
+    REQUIRE(parsed.find_source("/m/middle") != nullptr);
+    CHECK(parsed.find_source("/m/middle")->size == 3);
+    CHECK(parsed.find_source("/m/middl") == nullptr);
+    CHECK(parsed.find_source("/zz") == nullptr);
+    CHECK(parsed.find_source("") == nullptr);
+    CHECK(Manifest{}.find_source("/a") == nullptr);
+  }
+
+  TEST_CASE("source paths must be absolute; checked_path does not apply to them") {
+    const auto with_sources = [](const std::string& sources) {
+      return "{\"version\": 1, \"layers\": [], \"files\": [], \"sources\": " + sources + "}";
+    };
+    const auto error_of = [](const std::string& text) {
+      try {
+        state::parse_manifest(text, name);
+      } catch (const InputError& error) {
+        return std::string(error.what());
+      }
+      return std::string();
+    };
+    const std::string ok = R"({"path": "/etc/../.config-init/x", "identity": "i",
+                               "sha256": "s", "size": 0})";
+    CHECK(error_of(with_sources("[" + ok + "]")) == "");
+    CHECK(error_of(with_sources(R"([{"path": "rel/x", "identity": "i", "sha256": "s",
+                                     "size": 1}])")) ==
+          name + ": invalid source path 'rel/x' (not absolute)");
+    CHECK(error_of(with_sources(R"([{"path": "", "identity": "i", "sha256": "s", "size": 1}])")) ==
+          name + ": invalid source path '' (not absolute)");
+    CHECK(error_of(with_sources(R"([{"identity": "i", "sha256": "s", "size": 1}])")) ==
+          name + ": not a config-init manifest (field 'path' missing or not a string)");
+    CHECK(error_of(with_sources(R"([{"path": "/a", "sha256": "s", "size": 1}])")) ==
+          name + ": not a config-init manifest (field 'identity' missing or not a string)");
+    CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "size": 1}])")) ==
+          name + ": not a config-init manifest (field 'sha256' missing or not a string)");
+    CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
+                                     "size": -1}])")) ==
+          name + ": not a config-init manifest (field 'size' missing or not a integer)");
+    CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
+                                     "size": 1.5}])")) ==
+          name + ": not a config-init manifest (field 'size' missing or not a integer)");
+    CHECK(error_of(with_sources("[7]")) ==
+          name + ": not a config-init manifest (field 'path' missing or not a string)");
+    CHECK(error_of(with_sources("{}")) ==
+          name + ": not a config-init manifest (field 'sources' missing or not a array)");
+    CHECK(error_of(with_sources("null")) ==
+          name + ": not a config-init manifest (field 'sources' missing or not a array)");
+    CHECK(error_of(with_sources("[]")) == "");
+    const Manifest parsed =
+        state::parse_manifest(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
+                          "size": 18446744073709551615, "extra": [1, {"path": 2}]}])"),
+                              name);
+    REQUIRE(parsed.sources.size() == 1);
+    CHECK(parsed.sources[0].size == 18446744073709551615u);
+  }
+
+  TEST_CASE("identity and base_sha256 are optional, but strings when present") {
+    const auto file_with = [](const std::string& extra) {
+      return R"({"version": 1, "layers": [], "files": [{"path": "a", "sha256": "s",
+                 "size": 1, "mode": "0644", "layers": [], "policy": "replace")" +
+             extra + "}]}";
+    };
+    const Manifest absent = state::parse_manifest(file_with(""), name);
+    CHECK(absent.files[0].identity.empty());
+    CHECK(absent.files[0].base_sha256.empty());
+    const Manifest present =
+        state::parse_manifest(file_with(R"(, "identity": "1:2:3:4", "base_sha256": "b")"), name);
+    CHECK(present.files[0].identity == "1:2:3:4");
+    CHECK(present.files[0].base_sha256 == "b");
+    CHECK_THROWS_WITH_AS(
+        state::parse_manifest(file_with(R"(, "identity": 5)"), name),
+        (name + ": not a config-init manifest (field 'identity' missing or not a string)").c_str(),
+        InputError);
+    CHECK_THROWS_WITH_AS(
+        state::parse_manifest(file_with(R"(, "base_sha256": null)"), name),
+        (name + ": not a config-init manifest (field 'base_sha256' missing or not a string)")
+            .c_str(),
+        InputError);
+    CHECK_THROWS_AS(state::parse_manifest(file_with(R"(, "identity": ["x"])"), name), InputError);
   }
 
   TEST_CASE("bad manifests give the errors of before") {
@@ -514,5 +668,37 @@ TEST_SUITE("state::manifest") {
     CHECK(disagreements == 0);
     CHECK(structural.size() >= 15);
     CHECK(textual.size() >= 15);
+  }
+
+  TEST_CASE("identities are ino:size:mtime_ns:ctime_ns, with dev: first for sources") {
+    struct stat st {};
+    st.st_dev = 2049;
+    st.st_ino = 1234567;
+    st.st_size = 4096;
+    st.st_mtim = {1700000000, 123456789};
+    st.st_ctim = {1700000001, 5};
+    CHECK(state::file_identity(st) == "1234567:4096:1700000000123456789:1700000001000000005");
+    CHECK(state::source_identity(st) ==
+          "2049:1234567:4096:1700000000123456789:1700000001000000005");
+    st.st_mtim = {0, 0};
+    st.st_ctim = {0, 999999999};
+    CHECK(state::file_identity(st) == "1234567:4096:0:999999999");
+    st.st_mtim = {-1, 500000000}; // half a second before the epoch
+    st.st_ctim = {-2, 0};
+    CHECK(state::file_identity(st) == "1234567:4096:-500000000:-2000000000");
+    // Beyond what 64-bit nanoseconds hold (the year 2262): still exact, no overflow.
+    st.st_mtim = {LLONG_MAX, 999999999};
+    st.st_ctim = {LLONG_MIN, 1};
+    CHECK(state::file_identity(st) == "1234567:4096:9223372036854775807999999999:"
+                                      "-9223372036854775807999999999");
+    // A real file: the times are the ones stat gave, in nanoseconds.
+    struct stat real {};
+    REQUIRE(::stat(CONFIG_INIT_SOURCE_DIR "/CMakeLists.txt", &real) == 0);
+    const auto ns = [](const struct timespec& t) {
+      return std::to_string(int64_t{t.tv_sec} * 1000000000 + t.tv_nsec);
+    };
+    CHECK(state::source_identity(real) ==
+          std::to_string(real.st_dev) + ":" + std::to_string(real.st_ino) + ":" +
+              std::to_string(real.st_size) + ":" + ns(real.st_mtim) + ":" + ns(real.st_ctim));
   }
 }
