@@ -8,6 +8,7 @@
 #include "state/lock.h"
 #include "state/manifest.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 #include <algorithm>
 #include <fcntl.h>
@@ -23,7 +24,8 @@ namespace {
 state::Manifest build_manifest(const std::vector<layers::Layer>& layers,
                                const std::vector<Digest>& layer_digests, const plan::Plan& plan,
                                const state::Manifest* previous,
-                               const publish::PublishReport& report) {
+                               const publish::PublishReport& report,
+                               std::vector<state::ManifestSource> sources) {
   state::Manifest manifest;
   manifest.tool_version = CONFIG_INIT_VERSION;
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -54,6 +56,9 @@ state::Manifest build_manifest(const std::vector<layers::Layer>& layers,
     entry.policy = plan::policy_name(file.policy);
     entry.merged = file.merged;
     entry.secret = file.secret;
+    const auto written = report.identities.find(file.path);
+    entry.identity = written != report.identities.end() ? written->second : change.identity;
+    if (change.base) entry.base_sha256 = Sha256::of(*change.base);
     manifest.files.push_back(std::move(entry));
   }
   std::set<std::string> directories(report.directories_created.begin(),
@@ -62,6 +67,11 @@ state::Manifest build_manifest(const std::vector<layers::Layer>& layers,
   for (const std::string& removed : report.directories_removed)
     directories.erase(removed);
   manifest.directories.assign(directories.begin(), directories.end());
+  std::sort(sources.begin(), sources.end(),
+            [](const state::ManifestSource& a, const state::ManifestSource& b) {
+              return a.real_path < b.real_path;
+            });
+  manifest.sources = std::move(sources);
   return manifest;
 }
 
@@ -132,8 +142,23 @@ int run_materialize(const Options& options, Log& log) {
                (options.layers.size() == 1 ? "" : "s") + " into " + options.dest,
            {{"dest", options.dest}, {"version", CONFIG_INIT_VERSION}});
 
+  // 0. The last run's manifest, read without the lock, as a hint: files whose identity it
+  //    records unchanged are not hashed again. Read again under the lock below.
+  std::optional<std::string> hint_text;
+  std::optional<state::Manifest> hint;
+  try {
+    SafeDir existing;
+    if (open_destination(options.dest, false, existing, nullptr)) {
+      hint_text = state::read_manifest_text(existing);
+      if (hint_text)
+        hint = state::parse_manifest(*hint_text, existing.path() + "/" + state::manifest_path);
+    }
+  } catch (const Error&) {
+    hint.reset(); // reported by the reads under the lock, if it persists
+  }
+
   // 1. Read, validate and merge every input. Nothing in the destination is touched yet.
-  Inputs inputs = read_and_compose(options, log);
+  Inputs inputs = read_and_compose(options, log, hint ? &*hint : nullptr);
   const std::vector<layers::Layer>& layers = inputs.layers;
   plan::Composition& composition = inputs.composition;
   const std::vector<Digest> layer_digests = composition.layer_digests;
@@ -163,9 +188,16 @@ int run_materialize(const Options& options, Log& log) {
   for (const plan::DesiredFile& file : composition.files) {
     directories.push_back(split_path(file.path).first);
   }
+  std::vector<state::ManifestSource> sources = std::move(composition.sources);
+  std::optional<std::string> previous_text;
   try {
     try {
-      previous = state::load_manifest(dest);
+      previous_text = state::read_manifest_text(dest);
+      if (previous_text && hint && previous_text == hint_text) {
+        previous = std::move(hint);
+      } else if (previous_text) {
+        previous = state::parse_manifest(*previous_text, dest.path() + "/" + state::manifest_path);
+      }
     } catch (const InputError& error) {
       log.warn(std::string(error.what()) + "; treating the destination as never materialized");
     }
@@ -194,17 +226,18 @@ int run_materialize(const Options& options, Log& log) {
   }
   publish::remove_leftover_temporaries(dest, directories, log);
 
-  // 4. Publish: back up, write and verify, flush, rename, store merge bases, remove stale files.
-  const publish::PublishReport report = publish::publish(plan, dest, options.rules);
+  // 4. Publish: back up, write and verify, flush, rename, remove stale files; then
+  //    config-init's own state (merge bases, the manifest last).
+  const auto state_writer =
+      [&](const publish::PublishReport& published) -> std::optional<std::string> {
+    std::string text = state::serialize(build_manifest(layers, layer_digests, plan,
+                                                       previous ? &*previous : nullptr, published,
+                                                       std::move(sources)));
+    if (previous_text == text) return std::nullopt;
+    return text;
+  };
+  const publish::PublishReport report = publish::publish(plan, dest, options.rules, state_writer);
   log_changes(plan, report, layers, log);
-
-  // 5. config-init's own state, the manifest last.
-  const state::Manifest manifest =
-      build_manifest(layers, layer_digests, plan, previous ? &*previous : nullptr, report);
-  const std::string manifest_text = state::serialize(manifest);
-  if (state::read_manifest_text(dest) != manifest_text) {
-    publish::write_file_atomically(dest, state::manifest_path, manifest_text, 0644);
-  }
 
   const size_t created = plan.count(plan::Action::create);
   const size_t updated = plan.count(plan::Action::update) + plan.count(plan::Action::chmod);

@@ -30,12 +30,12 @@ std::vector<layers::Layer> read_layers(const Options& options, Log& log) {
   return result;
 }
 
-Inputs read_and_compose(const Options& options, Log& log) {
+Inputs read_and_compose(const Options& options, Log& log, const state::Manifest* known) {
   constexpr int max_attempts = 3;
   for (int attempt = 1;; ++attempt) {
     Inputs inputs{read_layers(options, log), {}};
     try {
-      inputs.composition = plan::compose(inputs.layers, options.rules, log);
+      inputs.composition = plan::compose(inputs.layers, options.rules, log, known);
     } catch (const InputError& error) {
       const bool moved =
           std::any_of(inputs.layers.begin(), inputs.layers.end(),

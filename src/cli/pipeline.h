@@ -4,6 +4,7 @@
 #include "cli/options.h"
 #include "layers/layer.h"
 #include "plan/compose.h"
+#include "state/manifest.h"
 #include "util/log.h"
 #include "util/safe_dir.h"
 
@@ -19,11 +20,12 @@ std::vector<layers::Layer> read_layers(const Options& options, Log& log);
 
 // Reads the layers and composes them (plan::compose). When that fails and a kubelet
 // volume published an update meanwhile, reads everything again (a few times at most).
+// `known`: the last run's manifest, whose recorded digests spare re-hashing (may be null).
 struct Inputs {
   std::vector<layers::Layer> layers;
   plan::Composition composition;
 };
-Inputs read_and_compose(const Options& options, Log& log);
+Inputs read_and_compose(const Options& options, Log& log, const state::Manifest* known = nullptr);
 
 // Opens the destination directory. With `create`, a missing one is created (with its
 // parents) and the created directories are appended to `created`, outermost first.

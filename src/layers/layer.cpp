@@ -1,6 +1,7 @@
 #include "layers/layer.h"
 
 #include "util/error.h"
+#include "util/identity.h"
 #include "util/utf8.h"
 
 #include <algorithm>
@@ -157,7 +158,8 @@ private:
     if (S_ISDIR(st.st_mode)) {
       walk(real, relative, depth + 1);
     } else if (S_ISREG(st.st_mode)) {
-      files_.push_back(SourceFile{relative, real, static_cast<uint64_t>(st.st_size)});
+      files_.push_back(
+          SourceFile{relative, real, static_cast<uint64_t>(st.st_size), source_identity(st)});
     } else {
       throw InputError(where(relative) + ": " + file_type_name(st.st_mode) +
                        "; layers may hold only regular files, directories and symlinks");

@@ -19,6 +19,7 @@ struct SourceFile {
   std::string path;      // relative, '/'-separated ("profiles/dev/agent.toml")
   std::string real_path; // where to read it (symlinks resolved, inside the layer root)
   uint64_t size = 0;
+  std::string identity; // source_identity() when listed (util/identity.h)
 };
 
 // The files of one layer, sorted by path.

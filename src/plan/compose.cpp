@@ -3,10 +3,12 @@
 #include "util/error.h"
 #include "util/sha256.h"
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <map>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 namespace config_init::plan {
@@ -23,6 +25,8 @@ struct Source {
   std::string name; // as messages show it: "<layer root>/<path>"
   std::string content;
   Digest digest;
+  bool hashed = false; // `digest` (or `error`) known already (hash_sources)
+  int error = 0;
 };
 
 using SourcesByPath = std::map<std::string, std::vector<Source>>;
@@ -61,12 +65,45 @@ std::string redacted(const std::string& message, const std::string& name, format
          " (details redacted: secret layer)";
 }
 
-// Reads (structured) or hashes (other) one source; validates structured files.
-void load(Source& source, std::optional<formats::Format> format) {
-  if (!format) {
-    if (const int error = hash_file(source.file->real_path, source.digest)) {
-      throw InputError(errno_message("cannot read " + source.name, error));
+// Work spread over two threads when there is at least this much to hash.
+constexpr uint64_t parallel_hash_bytes = 8 * 1024 * 1024;
+
+// Hashes `sources` (unstructured files), on two threads when they are large; each gets its
+// digest or the errno of the failure.
+void hash_sources(const std::vector<Source*>& sources) {
+  uint64_t total = 0;
+  for (const Source* source : sources)
+    total += source->file->size;
+  std::atomic<size_t> next{0};
+  const auto worker = [&] {
+    for (size_t i = next++; i < sources.size(); i = next++) {
+      Source& source = *sources[i];
+      source.error = hash_file(source.file->real_path, source.digest);
+      source.hashed = true;
     }
+  };
+  if (total < parallel_hash_bytes || sources.size() < 2) {
+    worker();
+    return;
+  }
+  std::thread helper(worker);
+  worker();
+  helper.join();
+}
+
+// Reads (structured) or hashes (other) one source; validates structured files. An
+// unstructured source `known` lists with its current identity keeps the recorded digest.
+void load(Source& source, std::optional<formats::Format> format, const state::Manifest* known) {
+  if (!format) {
+    const state::ManifestSource* recorded =
+        known ? known->find_source(source.file->real_path) : nullptr;
+    if (recorded && recorded->identity == source.file->identity &&
+        recorded->size == source.file->size) {
+      source.digest = Digest{recorded->sha256, recorded->size};
+      return;
+    }
+    if (!source.hashed) source.error = hash_file(source.file->real_path, source.digest);
+    if (source.error) throw InputError(errno_message("cannot read " + source.name, source.error));
     return;
   }
   // Refuse an oversized file before reading it (a sparse 2 GiB file would exhaust memory
@@ -133,10 +170,24 @@ std::string describe_layer(const Layer& layer) {
   return "layer " + std::to_string(layer.index + 1) + " (" + layer.spec.root + ")";
 }
 
-Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& log) {
+Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& log,
+                    const state::Manifest* known) {
   SourcesByPath by_path = group_by_path(layers);
   std::vector<Sha256> layer_hashes(layers.size());
   Composition composition;
+
+  // The unstructured files to hash (not ignored, not known from the last run), all at once.
+  std::vector<Source*> to_hash;
+  for (auto& [path, sources] : by_path) {
+    if (formats::format_of_path(path) || settings_for(rules, path).policy == Policy::ignore)
+      continue;
+    for (Source& source : sources) {
+      const state::ManifestSource* recorded =
+          known ? known->find_source(source.file->real_path) : nullptr;
+      if (!recorded || recorded->identity != source.file->identity) to_hash.push_back(&source);
+    }
+  }
+  hash_sources(to_hash);
 
   for (auto& [path, sources] : by_path) {
     const PathSettings settings = settings_for(rules, path);
@@ -146,7 +197,12 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     }
     const std::optional<formats::Format> format = formats::format_of_path(path);
     for (Source& source : sources) {
-      load(source, format);
+      load(source, format, known);
+      if (!format && !source.layer->spec.secret) {
+        composition.sources.push_back(
+            state::ManifestSource{source.file->real_path, source.file->identity,
+                                  source.digest.sha256, source.digest.size});
+      }
       layer_hashes[static_cast<size_t>(source.layer->index)].update(source.digest.sha256 + "  " +
                                                                     path + "\n");
     }
@@ -166,6 +222,7 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
       file.digest = Digest{Sha256::of(file.content), file.content.size()};
     } else {
       file.source = top.file->real_path;
+      file.source_identity = top.file->identity;
       file.layers = {top.layer->index};
       file.digest = top.digest;
       file.secret = top.layer->spec.secret;
@@ -199,7 +256,7 @@ MergedDocument merge_document(const std::vector<Layer>& layers, const Rules& rul
   if (found == by_path.end()) throw InputError(path + ": no layer provides this file");
   std::vector<Source>& sources = found->second;
   for (Source& source : sources)
-    load(source, format);
+    load(source, format, nullptr);
   const PathSettings settings = settings_for(rules, path);
   if (settings.policy == Policy::replace) sources.erase(sources.begin(), sources.end() - 1);
   MergedDocument merged = merge_sources(*format, sources, settings);

@@ -6,6 +6,7 @@
 #include "layers/layer.h"
 #include "merge/merge.h"
 #include "plan/rules.h"
+#include "state/manifest.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -20,10 +21,11 @@ struct DesiredFile {
   std::string path;
   std::vector<int> layers; // indexes of the layers that provide the bytes, lowest first
   Policy policy = Policy::merge;
-  bool merged = false; // `content` is the deep merge of several layers
-  std::string source;  // when !merged: the file whose bytes are copied unchanged
-  std::string content; // when merged: the bytes to write
-  Digest digest;       // of the bytes to write
+  bool merged = false;         // `content` is the deep merge of several layers
+  std::string source;          // when !merged: the file whose bytes are copied unchanged
+  std::string source_identity; // its identity when it was listed (util/identity.h)
+  std::string content;         // when merged: the bytes to write
+  Digest digest;               // of the bytes to write
   unsigned mode = 0644;
   bool secret = false; // comes from a secret layer: content never logged
   std::vector<merge::TypeConflict> conflicts;
@@ -33,14 +35,18 @@ struct DesiredFile {
 struct Composition {
   std::vector<DesiredFile> files;
   std::vector<Digest> layer_digests; // per layer: over its files' paths and digests
+  // The digests of the layer files hashed (not structured, not secret), for the next run.
+  std::vector<state::ManifestSource> sources;
 };
 
 // Reads every file of `layers`, validates every structured file (all of them, even ones
 // another layer overrides), merges where several layers provide a structured file, and
 // hashes what will be written. Throws InputError on a parse error ("path:line:column: ..."),
 // a path that is a file in one layer and a directory in another, an unreadable file, or a
-// type conflict under `rules.strict`.
-Composition compose(const std::vector<layers::Layer>& layers, const Rules& rules, Log& log);
+// type conflict under `rules.strict`. A file whose identity `known` (the last run's
+// manifest) recorded with a digest is not hashed again.
+Composition compose(const std::vector<layers::Layer>& layers, const Rules& rules, Log& log,
+                    const state::Manifest* known = nullptr);
 
 // A merged document with provenance, for `render` and `explain`.
 struct MergedDocument {

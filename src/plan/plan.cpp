@@ -2,6 +2,7 @@
 
 #include "state/base_store.h"
 #include "util/error.h"
+#include "util/identity.h"
 #include "util/sha256.h"
 
 #include <algorithm>
@@ -21,7 +22,7 @@ public:
     const SafeDir* dest = context_.dest;
     if (!dest) return make(std::move(file), Action::create, "new file");
     SafeDir::Entry entry;
-    if (const int error = dest->lookup(file.path, entry)) {
+    if (const int error = dest->lookup(file.path, entry, &cache_)) {
       throw IoError(errno_message("cannot inspect " + shown(file.path), error));
     }
     switch (entry.type) {
@@ -44,6 +45,20 @@ public:
     }
     if (file.policy == Policy::seed)
       return make(std::move(file), Action::keep, "seed: already exists");
+    Change change = plan_existing(std::move(file), entry);
+    if (change.action == Action::unchanged) change.identity = file_identity(entry.st);
+    return change;
+  }
+
+  // DEST/P is a regular file.
+  Change plan_existing(DesiredFile file, const SafeDir::Entry& entry) {
+    const state::ManifestFile* previous =
+        context_.previous ? context_.previous->find(file.path) : nullptr;
+    // Untouched since the last run wrote exactly what the layers want now: no need to read it.
+    if (previous && !previous->identity.empty() && previous->identity == file_identity(entry.st) &&
+        previous->sha256 == file.digest.sha256 && previous->size == file.digest.size) {
+      return same_content(std::move(file), entry.mode);
+    }
 
     // Structured files are read whole (a three-way merge may need them); others only hashed.
     const std::optional<formats::Format> format = formats::format_of_path(file.path);
@@ -54,11 +69,9 @@ public:
       throw IoError(errno_message("cannot read " + shown(file.path), error));
     }
     if (format) current_digest = Digest{Sha256::of(current), current.size()};
-    const state::ManifestFile* previous =
-        context_.previous ? context_.previous->find(file.path) : nullptr;
 
     std::string base;
-    const bool have_base = format && previous && state::read_base(*dest, file.path, base);
+    const bool have_base = format && previous && state::read_base(*context_.dest, file.path, base);
     if (have_base && current != base) {
       if (std::optional<Change> merged = three_way(file, *format, base, current, current_digest)) {
         return std::move(*merged);
@@ -71,10 +84,16 @@ public:
                                               : "existed before config-init managed it");
   }
 
-  // True when the merge base stored for `path` is `base` already.
+  // True when the merge base stored for `path` is `base` already (as the manifest records
+  // it, or else as read).
   bool base_is_stored(const std::string& path, const std::string& base) const {
+    if (!context_.dest) return false;
+    const state::ManifestFile* previous =
+        context_.previous ? context_.previous->find(path) : nullptr;
+    if (previous && !previous->base_sha256.empty())
+      return previous->base_sha256 == Sha256::of(base);
     std::string stored;
-    return context_.dest && state::read_base(*context_.dest, path, stored) && stored == base;
+    return state::read_base(*context_.dest, path, stored) && stored == base;
   }
 
   // A file config-init wrote last time that no layer provides any more.
@@ -89,12 +108,14 @@ public:
                   "seeded earlier; config-init no longer manages it");
     }
     SafeDir::Entry entry;
-    if (context_.dest->lookup(record.path, entry) != 0 || entry.type != Type::file) {
+    if (context_.dest->lookup(record.path, entry, &cache_) != 0 || entry.type != Type::file) {
       return std::nullopt; // already gone (or replaced by something that is not ours)
     }
-    Digest current;
-    if (const int error = hash_dest(record.path, current)) {
-      throw IoError(errno_message("cannot read " + shown(record.path), error));
+    Digest current{record.sha256, record.size};
+    if (record.identity.empty() || record.identity != file_identity(entry.st)) {
+      if (const int error = hash_dest(record.path, current)) {
+        throw IoError(errno_message("cannot read " + shown(record.path), error));
+      }
     }
     if (current.sha256 != record.sha256) {
       return make(std::move(file), Action::keep,
@@ -108,20 +129,30 @@ private:
     return context_.dest->path() + "/" + relative;
   }
 
+  // Opens DEST/relative for reading, through the directory of the last lookup when it is
+  // the file's.
+  int open_dest(const std::string& relative, FileDescriptor& fd) const {
+    if (cache_.directory.valid() && cache_.path == split_path(relative).first) {
+      return open_regular_file_at(cache_.directory.get(), split_path(relative).second, fd);
+    }
+    return context_.dest->open_file(relative, fd);
+  }
+
   int read_dest(const std::string& relative, std::string& out) const {
     FileDescriptor fd;
-    if (const int error = context_.dest->open_file(relative, fd)) return error;
+    if (const int error = open_dest(relative, fd)) return error;
     return read_all(fd.get(), out);
   }
 
   int hash_dest(const std::string& relative, Digest& out) const {
     FileDescriptor fd;
-    if (const int error = context_.dest->open_file(relative, fd)) return error;
+    if (const int error = open_dest(relative, fd)) return error;
     return hash_fd(fd.get(), out);
   }
 
   Change make(DesiredFile file, Action action, std::string reason) const {
-    Change change{std::move(file), action, std::move(reason), false, false, {}, std::nullopt};
+    Change change{std::move(file), action, std::move(reason), false, false, {}, std::nullopt,
+                  false,           {}};
     if (writes_content(action) || action == Action::unchanged || action == Action::chmod) {
       change.base = layers_bytes(change.file);
     }
@@ -199,6 +230,7 @@ private:
   }
 
   const PlanContext& context_;
+  SafeDir::LookupCache cache_; // the destination is not changed while planning
 };
 
 bool is_inside(const std::string& directory, const std::string& path) {

@@ -46,6 +46,7 @@ struct Change {
   // For structured files: the layers' own result, kept as the next three-way merge base.
   std::optional<std::string> base;
   bool base_stored = false; // .config-init/base already holds exactly `base`
+  std::string identity;     // unchanged files: DEST/P's identity (util/identity.h)
 };
 
 struct Plan {

@@ -1,7 +1,7 @@
 #include "publish/atomic_file.h"
 
 #include "util/error.h"
-#include "util/sha256.h"
+#include "util/identity.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -25,16 +25,6 @@ std::string next_temp_name() {
   char name[64];
   std::snprintf(name, sizeof name, "%s%ld-%u%s", temp_prefix, pid, counter++, temp_suffix);
   return name;
-}
-
-// The process's umask, read once (umask() can only be read by setting it).
-mode_t process_umask() {
-  static const mode_t mask = [] {
-    const mode_t current = ::umask(0);
-    ::umask(current);
-    return current;
-  }();
-  return mask;
 }
 
 char* scratch_buffer() {
@@ -123,11 +113,9 @@ void AtomicFile::write_verified(const std::string& data) {
   check_end();
 }
 
-Digest AtomicFile::copy_from(const std::string& source, const std::string& source_shown) {
+std::string AtomicFile::copy_from(const std::string& source, const std::string& source_shown) {
   FileDescriptor in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) throw InputError(errno_message("cannot read " + source_shown, errno));
-  Sha256 sha;
-  const uint64_t start = size_;
   static thread_local char buffer[block_size];
   for (;;) {
     const ssize_t count = ::read(in.get(), buffer, sizeof buffer);
@@ -136,13 +124,15 @@ Digest AtomicFile::copy_from(const std::string& source, const std::string& sourc
       throw InputError(errno_message("cannot read " + source_shown, errno));
     }
     if (count == 0) break;
-    sha.update(buffer, static_cast<size_t>(count));
     const uint64_t offset = size_;
     append(buffer, static_cast<size_t>(count));
     compare_back(offset, buffer, static_cast<size_t>(count));
   }
   check_end();
-  return Digest{sha.hex_digest(), size_ - start};
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0)
+    throw InputError(errno_message("cannot read " + source_shown, errno));
+  return source_identity(st);
 }
 
 void AtomicFile::set_mode(unsigned mode) {

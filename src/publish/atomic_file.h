@@ -27,10 +27,11 @@ public:
   // Writes all of `data`, reads it back and compares. Throws IoError (the previous
   // version is kept) when the file does not hold exactly the bytes written.
   void write_verified(const std::string& data);
-  // Copies the file at `source`, hashing what it reads and reading back each block it
-  // writes; returns the digest of what was copied. Throws IoError for the destination
-  // (including a read-back mismatch) and InputError when the source cannot be read.
-  Digest copy_from(const std::string& source, const std::string& source_shown);
+  // Copies the file at `source`, reading back each block it writes and comparing it; returns
+  // the source's identity (util/identity.h) as it was once copied, so the caller can tell
+  // whether it changed since it was hashed. Throws IoError for the destination (including
+  // a read-back mismatch) and InputError when the source cannot be read.
+  std::string copy_from(const std::string& source, const std::string& source_shown);
   // Sets the permission bits exactly (ignoring the umask). Throws IoError.
   void set_mode(unsigned mode);
   // Sets the owner (needs CAP_CHOWN). Throws IoError.

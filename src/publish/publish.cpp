@@ -2,12 +2,15 @@
 
 #include "publish/atomic_file.h"
 #include "state/base_store.h"
+#include "state/manifest.h"
 #include "util/error.h"
+#include "util/identity.h"
 #include "util/sha256.h"
 
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -18,11 +21,9 @@ namespace config_init::publish {
 
 namespace {
 
-// Up to this many files, each is flushed with its own fdatasync (and each directory with
-// fsync): that waits only for config-init's own data. Above it, one syncfs() flushes them
-// all at once, which costs about one journal commit instead of one per file, but also
-// waits for whatever else is dirty on that filesystem.
-constexpr size_t max_individual_flushes = 16;
+// All files are flushed at once with syncfs(): about one journal commit, where an fdatasync
+// per file costs one each. The price: it also waits for whatever else is dirty on the
+// destination's filesystem (docs/benchmarks.md).
 // Files at least this large start their writeback as soon as they are written.
 constexpr uint64_t early_writeback_size = 256 * 1024;
 
@@ -65,7 +66,7 @@ public:
 private:
   const SafeDir& dest_;
   unsigned mode_;
-  const std::optional<std::pair<unsigned, unsigned>>& owner_;
+  std::optional<std::pair<unsigned, unsigned>> owner_;
   std::vector<std::string>* created_;
   FileDescriptor current_;
   std::string current_path_;
@@ -94,8 +95,9 @@ public:
   }
   size_t size() const { return staged_.size(); }
 
-  // Renames every staged file into place, in the order added. Throws IoError.
-  void rename_all() {
+  // Renames every staged file into place, in the order added, and records each one's
+  // identity in `identities` (when given). Throws IoError.
+  void rename_all(std::map<std::string, std::string>* identities) {
     Cursor cursor(dest_);
     for (; renamed_ < staged_.size(); ++renamed_) {
       const Staged& file = staged_[renamed_];
@@ -107,6 +109,12 @@ public:
         error = errno;
       if (error)
         throw IoError(errno_message("cannot rename into place " + shown(dest_, relative), error));
+      if (identities) {
+        struct stat st {};
+        if (::fstatat(cursor.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+          throw IoError(errno_message("cannot stat " + shown(dest_, relative), errno));
+        (*identities)[relative] = file_identity(st);
+      }
     }
   }
 
@@ -139,24 +147,20 @@ void flush_filesystem(const SafeDir& dest) {
   if (::syncfs(dest.fd()) != 0) throw IoError(errno_message("cannot flush " + dest.path(), errno));
 }
 
-void flush_directories(const SafeDir& dest, const std::set<std::string>& relatives) {
-  for (const std::string& relative : relatives) {
-    FileDescriptor fd;
-    int error = dest.open_directory(relative, fd);
-    if (!error && ::fsync(fd.get()) != 0) error = errno;
-    if (error)
-      throw IoError(errno_message("cannot flush directory " + shown(dest, relative), error));
-  }
+// Stages a written, verified temporary file; large ones start their writeback now so the
+// flush that follows has less to wait for.
+void stage(AtomicFile out, const std::string& relative, StagedFiles& staged) {
+  if (out.size() >= early_writeback_size) out.start_writeback();
+  staged.add(relative, out.release());
 }
 
-// Writes one file's content to a temporary file in its directory, verified, and stages it.
-void stage(AtomicFile out, const std::string& relative, bool flush_now, StagedFiles& staged) {
-  if (flush_now) {
-    out.flush();
-  } else if (out.size() >= early_writeback_size) {
-    out.start_writeback();
-  }
-  staged.add(relative, out.release());
+// Records the identity of the file `fd` (at `relative`) for the manifest.
+void record_identity(const SafeDir& dest, int fd, const std::string& relative,
+                     PublishReport& report) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    throw IoError(errno_message("cannot stat " + shown(dest, relative), errno));
+  report.identities[relative] = file_identity(st);
 }
 
 // Removes `relative` (a file, or an empty directory with AT_REMOVEDIR) without following
@@ -199,19 +203,13 @@ void remove_stale(const SafeDir& dest, const plan::Plan& plan, PublishReport& re
 
 } // namespace
 
-PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::Rules& rules) {
+PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::Rules& rules,
+                      const StateWriter& state) {
   PublishReport report;
   for (const plan::Change& change : plan.changes) {
     if (change.backup)
       report.backups.emplace_back(change.file.path, back_up(dest, change.file.path));
   }
-
-  size_t to_write = 0;
-  for (const plan::Change& change : plan.changes) {
-    to_write += plan::writes_content(change.action) ? 1 : 0;
-    to_write += change.base && !change.base_stored ? 1 : 0;
-  }
-  const bool flush_each = to_write <= max_individual_flushes;
 
   // 1. Every file to a verified temporary file; nothing is renamed before all are written,
   //    so a failure (or a source that changed) leaves the destination as it was.
@@ -224,6 +222,7 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
       int error = dest.open_file(file.path, fd);
       if (!error && ::fchmod(fd.get(), file.mode) != 0) error = errno;
       if (error) throw IoError(errno_message("cannot chmod " + shown(dest, file.path), error));
+      record_identity(dest, fd.get(), file.path, report); // a chmod changes the ctime
       continue;
     }
     if (!plan::writes_content(change.action)) continue;
@@ -233,47 +232,54 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
     if (file.merged) {
       out.write_verified(file.content);
     } else {
-      const Digest copied = out.copy_from(file.source, file.source);
-      if (!(copied == file.digest)) {
+      // Hashed when the layers were read: unchanged since if its identity is the same.
+      if (out.copy_from(file.source, file.source) != file.source_identity ||
+          out.size() != file.digest.size) {
         throw InputError(file.source + " changed while config-init was reading it; run again");
       }
     }
     if (rules.owner) out.set_owner(rules.owner->first, rules.owner->second);
     report.bytes_written += file.digest.size;
-    stage(std::move(out), file.path, flush_each, content);
+    stage(std::move(out), file.path, content);
   }
   report.files_written = content.size();
 
-  // 2. The layers' result of each structured file, the base of the next three-way merge
-  //    (private to config-init: 0600 files in 0700 directories).
-  StagedFiles bases(dest);
-  Directories base_directories(dest, 0700, std::nullopt, nullptr);
+  // The layers' result of each structured file, the base of the next three-way merge
+  // (private to config-init: 0600 files in 0700 directories).
+  StagedFiles state_files(dest);
+  Directories state_directories(dest, 0700, std::nullopt, nullptr);
   for (const plan::Change& change : plan.changes) {
     if (!change.base || change.base_stored) continue;
     const std::string relative = state::base_path(change.file.path);
-    AtomicFile out(base_directories.fd_for(relative), split_path(relative).second,
+    AtomicFile out(state_directories.fd_for(relative), split_path(relative).second,
                    shown(dest, relative), 0600);
     out.write_verified(*change.base);
-    stage(std::move(out), relative, flush_each, bases);
+    stage(std::move(out), relative, state_files);
   }
 
-  // 3. Durability before visibility: the data is on disk before any rename, and the files'
-  //    renames before the bases' (a base must never run ahead of its file: the next run
-  //    would take the file's previous content for edits the app made).
-  const auto make_renames_durable = [&](const Directories& touched) {
-    if (flush_each) {
-      flush_directories(dest, touched.touched());
-    } else {
-      flush_filesystem(dest);
-    }
-  };
-  if (!flush_each) flush_filesystem(dest);
-  content.rename_all();
-  if (content.size() > 0) make_renames_durable(directories);
-  bases.rename_all();
-  if (bases.size() > 0) make_renames_durable(base_directories);
-
+  // 2. Durability before visibility: the data is on disk before any rename.
+  if (content.size() + state_files.size() > 0) flush_filesystem(dest);
+  content.rename_all(&report.identities);
   remove_stale(dest, plan, report);
+
+  // 3. config-init's state describes the files as they are now (a rename changes their
+  //    ctime); its data is flushed with the renames above. Merge bases and the manifest
+  //    are renamed only once the files' renames are durable: a base must never run ahead
+  //    of its file (the next run would take the file's previous content for app edits).
+  if (const std::optional<std::string> manifest = state(report)) {
+    AtomicFile out(state_directories.fd_for(state::manifest_path),
+                   split_path(state::manifest_path).second, shown(dest, state::manifest_path),
+                   0644);
+    out.write_verified(*manifest);
+    stage(std::move(out), state::manifest_path, state_files);
+  }
+  const bool changed = content.size() > 0 || !plan.directories_to_remove.empty() ||
+                       plan.count(plan::Action::remove) > 0 || plan.count(plan::Action::chmod) > 0;
+  if (changed || state_files.size() > 0) flush_filesystem(dest);
+  if (state_files.size() > 0) {
+    state_files.rename_all(nullptr);
+    flush_filesystem(dest);
+  }
   return report;
 }
 

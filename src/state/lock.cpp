@@ -29,7 +29,10 @@ DestinationLock DestinationLock::acquire(const SafeDir& dest, Log& log, bool& cr
     if (!fd.valid()) throw IoError(errno_message("cannot open " + shown, errno));
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       if (errno != EWOULDBLOCK) throw IoError(errno_message("cannot lock " + shown, errno));
-      if (!logged) log.info("waiting for another config-init run to release " + shown);
+      if (!logged) {
+        log.info("waiting for another config-init run to release " + shown);
+        log.flush(); // say so now, not when the wait is over
+      }
       logged = true;
       while (::flock(fd.get(), LOCK_EX) != 0) {
         if (errno != EINTR) throw IoError(errno_message("cannot lock " + shown, errno));

@@ -694,6 +694,10 @@ Manifest Reader::finish() {
     if (!(extra.ok & bit(Field::size))) missing("size", "integer");
     file.size = static_cast<uint64_t>(extra.size);
     if (!(extra.ok & bit(Field::mode))) missing("mode", "string");
+    if (extra.mode.empty() || extra.mode.size() > 7 ||
+        extra.mode.find_first_not_of("01234567") != std::string::npos) {
+      throw InputError(name + ": invalid mode '" + extra.mode + "' for " + file.path);
+    }
     file.mode = static_cast<unsigned>(std::stoul(extra.mode, nullptr, 8));
     if (!(extra.ok & bit(Field::file_layers))) missing("layers", "array");
     if (!(extra.ok & bit(Field::policy))) missing("policy", "string");
@@ -732,23 +736,6 @@ Manifest Reader::finish() {
       manifest.sources.begin(), manifest.sources.end(),
       [](const ManifestSource& a, const ManifestSource& b) { return a.real_path < b.real_path; });
   return manifest;
-}
-
-// "seconds * 10^9 + nanoseconds" in decimal, exactly (no overflow for any time).
-std::string nanoseconds(const struct timespec& time) {
-  const bool negative = time.tv_sec < 0;
-  uint64_t seconds =
-      negative ? 0 - static_cast<uint64_t>(time.tv_sec) : static_cast<uint64_t>(time.tv_sec);
-  uint64_t fraction = static_cast<uint64_t>(time.tv_nsec); // 0 .. 999999999
-  if (negative && fraction > 0) { // -(s * 10^9) + f = -((s - 1) * 10^9 + (10^9 - f))
-    seconds -= 1;
-    fraction = 1000000000 - fraction;
-  }
-  std::string text = negative && (seconds > 0 || fraction > 0) ? "-" : "";
-  if (seconds == 0) return text + std::to_string(fraction);
-  char digits[16];
-  std::snprintf(digits, sizeof digits, "%09llu", static_cast<unsigned long long>(fraction));
-  return text + std::to_string(seconds) + digits;
 }
 
 } // namespace
@@ -851,15 +838,6 @@ Manifest parse_manifest(const std::string& content, const std::string& name) {
     throw InputError(name + ": " + error.what());
   }
   return reader.finish();
-}
-
-std::string file_identity(const struct stat& st) {
-  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
-         nanoseconds(st.st_mtim) + ":" + nanoseconds(st.st_ctim);
-}
-
-std::string source_identity(const struct stat& st) {
-  return std::to_string(st.st_dev) + ":" + file_identity(st);
 }
 
 std::optional<std::string> read_manifest_text(const SafeDir& dest) {

@@ -26,7 +26,7 @@ struct ManifestFile {
   std::string policy;
   bool merged = false;
   bool secret = false;
-  // The destination file's identity after config-init wrote it (file_identity), used to
+  // The destination file's identity after config-init wrote it (util/identity.h), used to
   // skip re-reading an unchanged file on the next run. Empty when not recorded.
   std::string identity;
   // sha256 of the merge base stored under .config-init/base for this file; empty if none.
@@ -74,14 +74,6 @@ std::string serialize(const Manifest& manifest);
 // for invalid JSON). Optional fields that are absent parse as empty; present, they must
 // have their kind, and a source's path must be absolute.
 Manifest parse_manifest(const std::string& text, const std::string& name);
-
-// A destination file's identity, "ino:size:mtime_ns:ctime_ns" (decimal; the times in
-// nanoseconds since the epoch), as ManifestFile::identity records it.
-std::string file_identity(const struct stat& st);
-
-// A layer file's identity, "dev:ino:size:mtime_ns:ctime_ns", as ManifestSource::identity
-// records it.
-std::string source_identity(const struct stat& st);
 
 // The bytes of DEST's manifest; nullopt when there is none. Throws IoError.
 std::optional<std::string> read_manifest_text(const SafeDir& dest);

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace config_init {
@@ -87,6 +88,15 @@ int write_all(int fd, const void* data, size_t size) {
     size -= static_cast<size_t>(count);
   }
   return 0;
+}
+
+unsigned process_umask() {
+  static const unsigned mask = [] {
+    const mode_t current = ::umask(0);
+    ::umask(current);
+    return static_cast<unsigned>(current);
+  }();
+  return mask;
 }
 
 } // namespace config_init

@@ -46,6 +46,9 @@ int read_file(const std::string& path, std::string& out);
 int hash_fd(int fd, Digest& out);
 // Hashes the file at `path`. Returns 0 or an errno value.
 int hash_file(const std::string& path, Digest& out);
+// The process's umask (read once: reading it means setting it).
+unsigned process_umask();
+
 // Writes all of `size` bytes to `fd`, retrying short writes. Returns 0 or an errno value.
 int write_all(int fd, const void* data, size_t size);
 

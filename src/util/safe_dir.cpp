@@ -63,10 +63,38 @@ int SafeDir::open(const std::string& path, SafeDir& out) {
   return 0;
 }
 
-int SafeDir::lookup(const std::string& relative, Entry& out) const {
+namespace {
+
+void describe(const struct stat& st, SafeDir::Entry& out) {
+  using Type = SafeDir::Entry::Type;
+  out.mode = st.st_mode & 07777;
+  out.size = static_cast<uint64_t>(st.st_size);
+  out.st = st;
+  if (S_ISREG(st.st_mode)) {
+    out.type = Type::file;
+  } else if (S_ISDIR(st.st_mode)) {
+    out.type = Type::directory;
+  } else if (S_ISLNK(st.st_mode)) {
+    out.type = Type::symlink;
+  } else {
+    out.type = Type::other;
+  }
+}
+
+} // namespace
+
+int SafeDir::lookup(const std::string& relative, Entry& out, LookupCache* cache) const {
   out = Entry{};
   const std::vector<std::string> elements = split_elements(relative);
   if (!contained(elements)) return EINVAL;
+  if (elements.empty()) return EINVAL;
+  if (cache && cache->directory.valid() && cache->path == split_path(relative).first) {
+    struct stat st {};
+    if (::fstatat(cache->directory.get(), elements.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return errno == ENOENT ? 0 : errno;
+    describe(st, out);
+    return 0;
+  }
   int dir = fd_.get();
   FileDescriptor holder;
   std::string walked;
@@ -90,17 +118,11 @@ int SafeDir::lookup(const std::string& relative, Entry& out) const {
       dir = holder.get();
       continue;
     }
-    out.mode = st.st_mode & 07777;
-    out.size = static_cast<uint64_t>(st.st_size);
-    if (S_ISREG(st.st_mode)) {
-      out.type = Entry::Type::file;
-    } else if (S_ISDIR(st.st_mode)) {
-      out.type = Entry::Type::directory;
-    } else if (S_ISLNK(st.st_mode)) {
-      out.type = Entry::Type::symlink;
-    } else {
-      out.type = Entry::Type::other;
-    }
+    describe(st, out);
+  }
+  if (cache) {
+    cache->directory = holder.valid() ? std::move(holder) : FileDescriptor(::dup(fd_.get()));
+    cache->path = split_path(relative).first;
   }
   return 0;
 }
@@ -116,10 +138,12 @@ int SafeDir::open_parent(const std::string& relative, unsigned directory_mode, F
     walked += (walked.empty() ? "" : "/") + elements[i];
     FileDescriptor next(::openat(current.get(), elements[i].c_str(), directory_flags));
     if (!next.valid() && errno == ENOENT) {
-      if (::mkdirat(current.get(), elements[i].c_str(), 0700) != 0 && errno != EEXIST) return errno;
+      if (::mkdirat(current.get(), elements[i].c_str(), directory_mode) != 0 && errno != EEXIST)
+        return errno;
       next = FileDescriptor(::openat(current.get(), elements[i].c_str(), directory_flags));
       if (!next.valid()) return errno;
-      if (::fchmod(next.get(), directory_mode) != 0) return errno; // exact, whatever the umask
+      if ((directory_mode & process_umask()) != 0 && ::fchmod(next.get(), directory_mode) != 0)
+        return errno; // exact, whatever the umask
       if (created) created->push_back(walked);
     }
     if (!next.valid()) return errno;
@@ -139,8 +163,12 @@ int SafeDir::open_file(const std::string& relative, FileDescriptor& out) const {
   if (elements.empty()) return EISDIR;
   FileDescriptor parent;
   if (const int error = open_chain(fd_.get(), elements, elements.size() - 1, parent)) return error;
-  FileDescriptor file(::openat(parent.get(), elements.back().c_str(),
-                               O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  return open_regular_file_at(parent.get(), elements.back(), out);
+}
+
+int open_regular_file_at(int directory, const std::string& name, FileDescriptor& out) {
+  FileDescriptor file(
+      ::openat(directory, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!file.valid()) return errno;
   struct stat st {};
   if (::fstat(file.get(), &st) != 0) return errno;

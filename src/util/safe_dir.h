@@ -6,6 +6,7 @@
 #include "util/fs.h"
 
 #include <string>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <vector>
 
@@ -18,6 +19,7 @@ public:
     enum class Type { missing, file, directory, symlink, other, blocked } type = Type::missing;
     mode_t mode = 0;     // permission bits (file or directory)
     uint64_t size = 0;   // file size
+    struct stat st {};   // the entry's own lstat (when not missing or blocked)
     std::string blocker; // for `blocked`: the leading path that is a symlink or not a directory
   };
 
@@ -29,9 +31,16 @@ public:
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
 
+  // The directory of the last lookup, kept open so that the next file in the same
+  // directory costs one fstatat. Only while nothing renames or removes directories.
+  struct LookupCache {
+    FileDescriptor directory;
+    std::string path;
+  };
+
   // Looks `relative` ('/'-separated) up. `blocked` when a leading element is a symlink or
   // not a directory; lookup errors other than ENOENT are returned.
-  int lookup(const std::string& relative, Entry& out) const;
+  int lookup(const std::string& relative, Entry& out, LookupCache* cache = nullptr) const;
   // Opens the directory that holds `relative`, creating missing directories with exactly
   // `directory_mode`; appends each created directory (relative path) to `created`.
   int open_parent(const std::string& relative, unsigned directory_mode, FileDescriptor& out,
@@ -45,6 +54,10 @@ private:
   FileDescriptor fd_;
   std::string path_;
 };
+
+// Opens `name` in the open `directory` for reading: a regular file only (ELOOP for a
+// symlink, EISDIR or EINVAL for anything else; a FIFO never blocks).
+int open_regular_file_at(int directory, const std::string& name, FileDescriptor& out);
 
 // Splits "a/b/c" into its directory "a/b" ("" for none) and name "c".
 std::pair<std::string, std::string> split_path(const std::string& relative);

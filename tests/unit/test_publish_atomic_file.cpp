@@ -1,6 +1,7 @@
 #include "publish/atomic_file.h"
 #include "test_support.h"
 #include "util/error.h"
+#include "util/identity.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -56,16 +57,30 @@ TEST_SUITE("publish::AtomicFile") {
     CHECK(entries(tmp.path()) == 0);
   }
 
-  TEST_CASE("copy_from returns the digest of the bytes copied") {
+  TEST_CASE("copy_from copies the bytes and returns the source's identity") {
     TempDir tmp;
     write_file(tmp / "src", "abc");
     FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
     AtomicFile file(dir.get(), "dst", "dst");
-    const config_init::Digest digest = file.copy_from(tmp / "src", "src");
-    CHECK(digest.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    CHECK(digest.size == 3);
+    const std::string identity = file.copy_from(tmp / "src", "src");
+    struct stat st {};
+    REQUIRE(::stat((tmp / "src").c_str(), &st) == 0);
+    CHECK(identity == config_init::source_identity(st));
+    CHECK(file.size() == 3);
     file.commit();
     CHECK(read_file(tmp / "dst") == "abc");
+  }
+
+  TEST_CASE("a rewritten source has another identity") {
+    TempDir tmp;
+    write_file(tmp / "src", "abc");
+    struct stat before {};
+    REQUIRE(::stat((tmp / "src").c_str(), &before) == 0);
+    ::usleep(10000);
+    write_file(tmp / "src", "abd"); // same size
+    struct stat after {};
+    REQUIRE(::stat((tmp / "src").c_str(), &after) == 0);
+    CHECK(config_init::source_identity(before) != config_init::source_identity(after));
   }
 
   TEST_CASE("a directory that cannot be written is an IoError naming the file") {
