@@ -148,11 +148,6 @@ void AtomicFile::flush() {
   if (::fdatasync(fd_.get()) != 0) throw IoError(errno_message("cannot flush " + shown_, errno));
 }
 
-void AtomicFile::start_writeback() {
-  // Advisory: a failure here shows up in the flush that follows.
-  ::sync_file_range(fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
-}
-
 void AtomicFile::commit() {
   if (const int error = fd_.close()) throw IoError(errno_message("cannot close " + shown_, error));
   if (::renameat(dir_, temp_name_.c_str(), dir_, name_.c_str()) != 0) {

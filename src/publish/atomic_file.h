@@ -38,9 +38,6 @@ public:
   void set_owner(unsigned uid, unsigned gid);
   // Flushes the content to stable storage (fdatasync). Throws IoError.
   void flush();
-  // Starts writing the content back to the disk without waiting (sync_file_range), so a
-  // later flush of the whole filesystem has less to wait for.
-  void start_writeback();
   // Closes and renames over the final name. Throws IoError; the temp file is then removed.
   void commit();
   // Closes the file and hands the temporary name to the caller, who renames or removes it

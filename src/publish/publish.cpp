@@ -24,8 +24,6 @@ namespace {
 // All files are flushed at once with syncfs(): about one journal commit, where an fdatasync
 // per file costs one each. The price: it also waits for whatever else is dirty on the
 // destination's filesystem (docs/benchmarks.md).
-// Files at least this large start their writeback as soon as they are written.
-constexpr uint64_t early_writeback_size = 256 * 1024;
 
 std::string shown(const SafeDir& dest, const std::string& relative) {
   return dest.path() + "/" + relative;
@@ -147,10 +145,9 @@ void flush_filesystem(const SafeDir& dest) {
   if (::syncfs(dest.fd()) != 0) throw IoError(errno_message("cannot flush " + dest.path(), errno));
 }
 
-// Stages a written, verified temporary file; large ones start their writeback now so the
-// flush that follows has less to wait for.
+// Stages a written, verified temporary file. (Starting each large file's writeback early
+// with sync_file_range was measured: it made writing 200 files of 1 MiB 3x slower.)
 void stage(AtomicFile out, const std::string& relative, StagedFiles& staged) {
-  if (out.size() >= early_writeback_size) out.start_writeback();
   staged.add(relative, out.release());
 }
 

@@ -27,7 +27,7 @@ TEST_SUITE("util::identity") {
     st.st_mtim = {LLONG_MAX, 999999999};
     st.st_ctim = {LLONG_MIN, 1};
     CHECK(config_init::file_identity(st) == "1234567:4096:9223372036854775807999999999:"
-                                      "-9223372036854775807999999999");
+                                            "-9223372036854775807999999999");
     // A real file: the times are the ones stat gave, in nanoseconds.
     struct stat real {};
     REQUIRE(::stat(CONFIG_INIT_SOURCE_DIR "/CMakeLists.txt", &real) == 0);
