@@ -224,7 +224,7 @@ int run_materialize(const Options& options, Log& log) {
     directories.push_back(std::string(state::state_directory) + "/base" + suffix);
     directories.push_back(std::string(state::state_directory) + "/backup" + suffix);
   }
-  publish::remove_leftover_temporaries(dest, directories, log);
+  if (publish::interrupted_run(dest)) publish::remove_leftover_temporaries(dest, directories, log);
 
   // 4. Publish: back up, write and verify, flush, rename, remove stale files; then
   //    config-init's own state (merge bases, the manifest last).

@@ -14,7 +14,7 @@ namespace config_init::cli {
 namespace {
 
 std::string new_content(const plan::DesiredFile& file) {
-  if (file.merged) return file.content;
+  if (file.in_memory) return file.content;
   std::string content;
   if (const int error = read_file(file.source, content)) {
     throw InputError(errno_message("cannot read " + file.source, error));

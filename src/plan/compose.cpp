@@ -1,6 +1,7 @@
 #include "plan/compose.h"
 
 #include "util/error.h"
+#include "util/identity.h"
 #include "util/sha256.h"
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <map>
 #include <set>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -27,6 +29,8 @@ struct Source {
   Digest digest;
   bool hashed = false; // `digest` (or `error`) known already (hash_sources)
   int error = 0;
+  bool keep = false;    // read into `content` once and kept for publishing
+  bool changed = false; // its identity changed while it was read
 };
 
 using SourcesByPath = std::map<std::string, std::vector<Source>>;
@@ -67,6 +71,25 @@ std::string redacted(const std::string& message, const std::string& name, format
 
 // Work spread over two threads when there is at least this much to hash.
 constexpr uint64_t parallel_hash_bytes = 8 * 1024 * 1024;
+// Files to publish up to these sizes are read once and kept in memory until they are
+// written (not read again to copy them), up to keep_budget bytes in all.
+constexpr uint64_t keep_file_size = 64 * 1024;
+constexpr uint64_t keep_structured_size = 1024 * 1024;
+constexpr uint64_t keep_budget = 32 * 1024 * 1024;
+
+// Reads `source` whole into its content, and notes whether it changed meanwhile (its
+// identity after the read is not the one it was listed with). Returns 0 or an errno value.
+int read_whole(Source& source) {
+  FileDescriptor fd(::open(source.file->real_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno;
+  source.content.clear();
+  source.content.reserve(static_cast<size_t>(source.file->size));
+  if (const int error = read_all(fd.get(), source.content)) return error;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno;
+  source.changed = source_identity(st) != source.file->identity;
+  return 0;
+}
 
 // Hashes `sources` (unstructured files), on two threads when they are large; each gets its
 // digest or the errno of the failure.
@@ -78,7 +101,12 @@ void hash_sources(const std::vector<Source*>& sources) {
   const auto worker = [&] {
     for (size_t i = next++; i < sources.size(); i = next++) {
       Source& source = *sources[i];
-      source.error = hash_file(source.file->real_path, source.digest);
+      if (source.keep) {
+        source.error = read_whole(source);
+        source.digest = Digest{Sha256::of(source.content), source.content.size()};
+      } else {
+        source.error = hash_file(source.file->real_path, source.digest);
+      }
       source.hashed = true;
     }
   };
@@ -89,6 +117,10 @@ void hash_sources(const std::vector<Source*>& sources) {
   std::thread helper(worker);
   worker();
   helper.join();
+}
+
+InputError changed_while_read(const Source& source) {
+  return InputError(source.name + " changed while config-init was reading it; run again");
 }
 
 // Reads (structured) or hashes (other) one source; validates structured files. An
@@ -104,6 +136,7 @@ void load(Source& source, std::optional<formats::Format> format, const state::Ma
     }
     if (!source.hashed) source.error = hash_file(source.file->real_path, source.digest);
     if (source.error) throw InputError(errno_message("cannot read " + source.name, source.error));
+    if (source.changed) throw changed_while_read(source);
     return;
   }
   // Refuse an oversized file before reading it (a sparse 2 GiB file would exhaust memory
@@ -129,6 +162,10 @@ void load(Source& source, std::optional<formats::Format> format, const state::Ma
       if (source.content.size() > formats::max_structured_file_size)
         throw too_big(source.content.size());
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+      throw InputError(errno_message("cannot read " + source.name, errno));
+    if (source_identity(st) != source.file->identity) throw changed_while_read(source);
   }
   source.digest = Digest{Sha256::of(source.content), source.content.size()};
   try {
@@ -177,14 +214,22 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
   Composition composition;
 
   // The unstructured files to hash (not ignored, not known from the last run), all at once.
+  // Small files that will be written are read now and kept, within a budget.
   std::vector<Source*> to_hash;
+  uint64_t kept = 0;
   for (auto& [path, sources] : by_path) {
     if (formats::format_of_path(path) || settings_for(rules, path).policy == Policy::ignore)
       continue;
     for (Source& source : sources) {
       const state::ManifestSource* recorded =
           known ? known->find_source(source.file->real_path) : nullptr;
-      if (!recorded || recorded->identity != source.file->identity) to_hash.push_back(&source);
+      if (recorded && recorded->identity == source.file->identity) continue;
+      const uint64_t size = source.file->size;
+      if (&source == &sources.back() && size <= keep_file_size && kept + size <= keep_budget) {
+        source.keep = true;
+        kept += size;
+      }
+      to_hash.push_back(&source);
     }
   }
   hash_sources(to_hash);
@@ -216,6 +261,7 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     if (format && settings.policy != Policy::replace && sources.size() > 1) {
       MergedDocument merged = merge_sources(*format, sources, settings);
       file.merged = true;
+      file.in_memory = true;
       file.layers = merged.layers;
       file.conflicts = std::move(merged.conflicts);
       file.content = formats::emit(*format, merged.tree, path);
@@ -226,6 +272,14 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
       file.layers = {top.layer->index};
       file.digest = top.digest;
       file.secret = top.layer->spec.secret;
+      // Read once already: keep the bytes for publishing (a structured file within budget).
+      const bool keep_structured = format && top.content.size() <= keep_structured_size &&
+                                   kept + top.content.size() <= keep_budget;
+      if ((top.keep || keep_structured) && top.content.size() == top.digest.size) {
+        if (!top.keep) kept += top.content.size();
+        file.content = std::move(sources.back().content);
+        file.in_memory = true;
+      }
     }
     file.mode = settings.mode.value_or(file.secret ? rules.secret_file_mode : rules.file_mode);
 

@@ -22,9 +22,10 @@ struct DesiredFile {
   std::vector<int> layers; // indexes of the layers that provide the bytes, lowest first
   Policy policy = Policy::merge;
   bool merged = false;         // `content` is the deep merge of several layers
+  bool in_memory = false;      // `content` holds the bytes (merged, or a source read once)
   std::string source;          // when !merged: the file whose bytes are copied unchanged
   std::string source_identity; // its identity when it was listed (util/identity.h)
-  std::string content;         // when merged: the bytes to write
+  std::string content;         // when in_memory: the bytes to write
   Digest digest;               // of the bytes to write
   unsigned mode = 0644;
   bool secret = false; // comes from a secret layer: content never logged

@@ -162,7 +162,7 @@ private:
   // The layers' own result for a structured file: the next merge base.
   std::optional<std::string> layers_bytes(const DesiredFile& file) const {
     if (!formats::format_of_path(file.path)) return std::nullopt;
-    if (file.merged) return file.content;
+    if (file.in_memory) return file.content;
     std::string content;
     if (const int error = read_file(file.source, content)) {
       throw InputError(errno_message("cannot read " + file.source, error));
@@ -210,6 +210,7 @@ private:
     if (result == current_tree) {
       // Nothing to add to what the app has: leave its file (and formatting) as it is.
       file.merged = true;
+      file.in_memory = true;
       file.content = current;
       file.digest = current_digest;
       change = same_content(std::move(file), entry.mode);
@@ -218,6 +219,7 @@ private:
       change = make(std::move(file), Action::update, "the layers changed it");
     } else {
       file.merged = true;
+      file.in_memory = true;
       file.content = formats::emit(format, result, file.path);
       file.digest = Digest{Sha256::of(file.content), file.content.size()};
       change = make(std::move(file), Action::update,

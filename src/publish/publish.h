@@ -45,8 +45,13 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
 void write_file_atomically(const SafeDir& dest, const std::string& relative,
                            const std::string& content, unsigned mode, bool private_dirs = false);
 
+// True when a run was killed while it had temporary files in `dest` (its in-progress
+// marker is still there): then remove_leftover_temporaries has something to find.
+bool interrupted_run(const SafeDir& dest);
+
 // Removes temporary files a killed run left in the directories `relatives` of `dest`
-// (missing directories are ignored); returns how many were removed.
+// (missing directories are ignored), then the killed run's in-progress marker; returns how
+// many temporary files were removed.
 size_t remove_leftover_temporaries(const SafeDir& dest, const std::vector<std::string>& relatives,
                                    Log& log);
 

@@ -36,10 +36,14 @@ bool contained(const std::vector<std::string>& elements) {
 int open_chain(int base, const std::vector<std::string>& elements, size_t count,
                FileDescriptor& out) {
   if (!contained(elements)) return EINVAL;
-  FileDescriptor current(::dup(base));
-  if (!current.valid()) return errno;
+  FileDescriptor current;
+  if (count == 0) {
+    current = FileDescriptor(::fcntl(base, F_DUPFD_CLOEXEC, 0));
+    if (!current.valid()) return errno;
+  }
   for (size_t i = 0; i < count; ++i) {
-    FileDescriptor next(::openat(current.get(), elements[i].c_str(), directory_flags));
+    FileDescriptor next(
+        ::openat(i == 0 ? base : current.get(), elements[i].c_str(), directory_flags));
     if (!next.valid()) return errno;
     current = std::move(next);
   }
@@ -121,7 +125,8 @@ int SafeDir::lookup(const std::string& relative, Entry& out, LookupCache* cache)
     describe(st, out);
   }
   if (cache) {
-    cache->directory = holder.valid() ? std::move(holder) : FileDescriptor(::dup(fd_.get()));
+    cache->directory =
+        holder.valid() ? std::move(holder) : FileDescriptor(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
     cache->path = split_path(relative).first;
   }
   return 0;
@@ -131,16 +136,22 @@ int SafeDir::open_parent(const std::string& relative, unsigned directory_mode, F
                          std::vector<std::string>* created) const {
   const std::vector<std::string> elements = split_elements(relative);
   if (!contained(elements)) return EINVAL;
-  FileDescriptor current(::dup(fd_.get()));
-  if (!current.valid()) return errno;
+  if (elements.size() < 2) {
+    FileDescriptor root(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!root.valid()) return errno;
+    out = std::move(root);
+    return 0;
+  }
+  FileDescriptor current;
   std::string walked;
   for (size_t i = 0; i + 1 < elements.size(); ++i) {
+    const int parent = i == 0 ? fd_.get() : current.get();
     walked += (walked.empty() ? "" : "/") + elements[i];
-    FileDescriptor next(::openat(current.get(), elements[i].c_str(), directory_flags));
+    FileDescriptor next(::openat(parent, elements[i].c_str(), directory_flags));
     if (!next.valid() && errno == ENOENT) {
-      if (::mkdirat(current.get(), elements[i].c_str(), directory_mode) != 0 && errno != EEXIST)
+      if (::mkdirat(parent, elements[i].c_str(), directory_mode) != 0 && errno != EEXIST)
         return errno;
-      next = FileDescriptor(::openat(current.get(), elements[i].c_str(), directory_flags));
+      next = FileDescriptor(::openat(parent, elements[i].c_str(), directory_flags));
       if (!next.valid()) return errno;
       if ((directory_mode & process_umask()) != 0 && ::fchmod(next.get(), directory_mode) != 0)
         return errno; // exact, whatever the umask

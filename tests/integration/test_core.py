@@ -313,11 +313,22 @@ def test_leftover_temporary_files_of_a_killed_run_are_removed(tmp):
     (tmp / "dest/d/.config-init-999-0.tmp").write_text("half")
     (tmp / "dest/.config-init-999-1.tmp").write_text("half")
     (tmp / "dest/d/.config-init-notmine.tmp").write_text("not ours")
+    (tmp / "dest/.config-init/in-progress").write_text("")  # as the killed run left it
     r = run("--layer", low, "--dest", tmp / "dest")
     assert r.code == 0, r
     assert not (tmp / "dest/d/.config-init-999-0.tmp").exists()
     assert not (tmp / "dest/.config-init-999-1.tmp").exists()
     assert (tmp / "dest/d/.config-init-notmine.tmp").exists()
+    assert not (tmp / "dest/.config-init/in-progress").exists()
+
+
+def test_the_in_progress_marker_exists_only_while_a_run_writes(tmp):
+    low = write_tree(tmp / "low", {"a.txt": "a"})
+    assert run("--layer", low, "--dest", tmp / "dest").code == 0
+    assert not (tmp / "dest/.config-init/in-progress").exists()
+    before = os.stat(tmp / "dest/.config-init").st_mtime_ns
+    assert run("--layer", low, "--dest", tmp / "dest").code == 0  # nothing to write
+    assert os.stat(tmp / "dest/.config-init").st_mtime_ns == before
 
 
 def test_concurrent_runs_end_in_one_consistent_verified_state(tmp):
