@@ -29,20 +29,18 @@ std::string shown(const SafeDir& dest, const std::string& relative) {
   return dest.path() + "/" + relative;
 }
 
-// Directory handles by relative path, opened (and created) on demand. Only the most
-// recent one stays open: files come in path order, so a directory's files are adjacent.
+// The directories files are written to, opened (and created) on demand, in path order.
 class Directories {
 public:
   Directories(const SafeDir& dest, unsigned mode,
               const std::optional<std::pair<unsigned, unsigned>>& owner,
               std::vector<std::string>* created)
-      : dest_(dest), mode_(mode), owner_(owner), created_(created) {}
+      : dest_(dest), mode_(mode), owner_(owner), created_(created), cursor_(dest) {}
 
   int fd_for(const std::string& file) {
-    const std::string parent = split_path(file).first;
-    if (current_.valid() && parent == current_path_) return current_.get();
     std::vector<std::string> created;
-    if (const int error = dest_.open_parent(file, mode_, current_, &created)) {
+    int fd = -1;
+    if (const int error = cursor_.open(split_path(file).first, fd, &mode_, &created)) {
       throw IoError(errno_message("cannot create the directory of " + shown(dest_, file), error));
     }
     for (const std::string& directory : created) {
@@ -50,25 +48,17 @@ public:
                                AT_SYMLINK_NOFOLLOW) != 0) {
         throw IoError(errno_message("cannot chown " + shown(dest_, directory), errno));
       }
-      touched_.insert(split_path(directory).first); // its parent gained an entry
       if (created_) created_->push_back(directory);
     }
-    current_path_ = parent;
-    touched_.insert(parent);
-    return current_.get();
+    return fd;
   }
-
-  // The directories that received an entry.
-  const std::set<std::string>& touched() const { return touched_; }
 
 private:
   const SafeDir& dest_;
   unsigned mode_;
   std::optional<std::pair<unsigned, unsigned>> owner_;
   std::vector<std::string>* created_;
-  FileDescriptor current_;
-  std::string current_path_;
-  std::set<std::string> touched_;
+  DirectoryCursor cursor_;
 };
 
 // Temporary files written, verified and closed, waiting to be renamed into place. Those not
@@ -80,10 +70,10 @@ public:
   StagedFiles(const StagedFiles&) = delete;
   StagedFiles& operator=(const StagedFiles&) = delete;
   ~StagedFiles() {
-    Cursor cursor(dest_);
+    DirectoryCursor cursor(dest_);
     for (size_t i = renamed_; i < staged_.size(); ++i) {
-      if (cursor.open(staged_[i].directory) == 0)
-        ::unlinkat(cursor.fd.get(), staged_[i].temp.c_str(), 0);
+      int fd = -1;
+      if (cursor.open(staged_[i].directory, fd) == 0) ::unlinkat(fd, staged_[i].temp.c_str(), 0);
     }
   }
 
@@ -96,20 +86,19 @@ public:
   // Renames every staged file into place, in the order added, and records each one's
   // identity in `identities` (when given). Throws IoError.
   void rename_all(std::map<std::string, std::string>* identities) {
-    Cursor cursor(dest_);
+    DirectoryCursor cursor(dest_);
     for (; renamed_ < staged_.size(); ++renamed_) {
       const Staged& file = staged_[renamed_];
       const std::string relative =
           file.directory.empty() ? file.name : file.directory + "/" + file.name;
-      int error = cursor.open(file.directory);
-      if (!error &&
-          ::renameat(cursor.fd.get(), file.temp.c_str(), cursor.fd.get(), file.name.c_str()) != 0)
-        error = errno;
+      int fd = -1;
+      int error = cursor.open(file.directory, fd);
+      if (!error && ::renameat(fd, file.temp.c_str(), fd, file.name.c_str()) != 0) error = errno;
       if (error)
         throw IoError(errno_message("cannot rename into place " + shown(dest_, relative), error));
       if (identities) {
         struct stat st {};
-        if (::fstatat(cursor.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        if (::fstatat(fd, file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
           throw IoError(errno_message("cannot stat " + shown(dest_, relative), errno));
         (*identities)[relative] = file_identity(st);
       }
@@ -121,19 +110,6 @@ private:
     std::string directory;
     std::string name;
     std::string temp;
-  };
-  // The directory of the last file, kept open for the next one.
-  struct Cursor {
-    explicit Cursor(const SafeDir& root) : dest(root) {}
-    int open(const std::string& directory) {
-      if (fd.valid() && directory == path) return 0;
-      fd.close();
-      path = directory;
-      return dest.open_directory(directory, fd);
-    }
-    const SafeDir& dest;
-    FileDescriptor fd;
-    std::string path;
   };
 
   const SafeDir& dest_;

@@ -188,4 +188,38 @@ int open_regular_file_at(int directory, const std::string& name, FileDescriptor&
   return 0;
 }
 
+int DirectoryCursor::open(const std::string& relative, int& fd, const unsigned* create_mode,
+                          std::vector<std::string>* created) {
+  const std::vector<std::string> elements = split_elements(relative);
+  if (!contained(elements)) return EINVAL;
+  size_t common = 0;
+  while (common < names_.size() && common < elements.size() && names_[common] == elements[common])
+    ++common;
+  names_.resize(common);
+  open_.resize(common);
+  for (size_t i = common; i < elements.size(); ++i) {
+    const int parent = i == 0 ? root_.fd() : open_[i - 1].get();
+    FileDescriptor next(::openat(parent, elements[i].c_str(), directory_flags));
+    if (!next.valid() && errno == ENOENT && create_mode) {
+      if (::mkdirat(parent, elements[i].c_str(), *create_mode) != 0 && errno != EEXIST)
+        return errno;
+      next = FileDescriptor(::openat(parent, elements[i].c_str(), directory_flags));
+      if (!next.valid()) return errno;
+      if ((*create_mode & process_umask()) != 0 && ::fchmod(next.get(), *create_mode) != 0)
+        return errno; // exact, whatever the umask
+      if (created) {
+        std::string path;
+        for (size_t k = 0; k <= i; ++k)
+          path += (k ? "/" : "") + elements[k];
+        created->push_back(path);
+      }
+    }
+    if (!next.valid()) return errno;
+    names_.push_back(elements[i]);
+    open_.push_back(std::move(next));
+  }
+  fd = elements.empty() ? root_.fd() : open_.back().get();
+  return 0;
+}
+
 } // namespace config_init

@@ -55,6 +55,25 @@ private:
   std::string path_;
 };
 
+// Visits directories below a SafeDir in path order, keeping every directory of the current
+// path open, so that moving to a sibling or a child opens only what differs. Never follows
+// a symlink. The SafeDir must outlive it.
+class DirectoryCursor {
+public:
+  explicit DirectoryCursor(const SafeDir& root) : root_(root) {}
+
+  // Opens the directory `relative` ("" for the root) and sets `fd` to it (valid until the
+  // next call). With `create_mode`, missing directories are created with exactly that mode
+  // and appended to `created` (relative paths, outermost first). Returns 0 or an errno value.
+  int open(const std::string& relative, int& fd, const unsigned* create_mode = nullptr,
+           std::vector<std::string>* created = nullptr);
+
+private:
+  const SafeDir& root_;
+  std::vector<std::string> names_;   // the current path, element by element
+  std::vector<FileDescriptor> open_; // open_[i]: the directory names_[0..i]
+};
+
 // Opens `name` in the open `directory` for reading: a regular file only (ELOOP for a
 // symlink, EISDIR or EINVAL for anything else; a FIFO never blocks).
 int open_regular_file_at(int directory, const std::string& name, FileDescriptor& out);
