@@ -144,14 +144,16 @@ int run_materialize(const Options& options, Log& log) {
 
   // 0. The last run's manifest, read without the lock, as a hint: files whose identity it
   //    records unchanged are not hashed again. Read again under the lock below.
-  std::optional<std::string> hint_text;
+  // Manifests are compared by digest: the texts are not kept (megabytes for large trees).
+  std::optional<std::string> hint_digest;
   std::optional<state::Manifest> hint;
   try {
     SafeDir existing;
     if (open_destination(options.dest, false, existing, nullptr)) {
-      hint_text = state::read_manifest_text(existing);
-      if (hint_text)
-        hint = state::parse_manifest(*hint_text, existing.path() + "/" + state::manifest_path);
+      if (const std::optional<std::string> text = state::read_manifest_text(existing)) {
+        hint = state::parse_manifest(*text, existing.path() + "/" + state::manifest_path);
+        hint_digest = Sha256::of(*text);
+      }
     }
   } catch (const Error&) {
     hint.reset(); // reported by the reads under the lock, if it persists
@@ -189,15 +191,18 @@ int run_materialize(const Options& options, Log& log) {
     directories.push_back(split_path(file.path).first);
   }
   std::vector<state::ManifestSource> sources = std::move(composition.sources);
-  std::optional<std::string> previous_text;
+  std::optional<std::string> previous_digest;
   try {
     try {
-      previous_text = state::read_manifest_text(dest);
-      if (previous_text && hint && previous_text == hint_text) {
-        previous = std::move(hint);
-      } else if (previous_text) {
-        previous = state::parse_manifest(*previous_text, dest.path() + "/" + state::manifest_path);
+      if (const std::optional<std::string> text = state::read_manifest_text(dest)) {
+        previous_digest = Sha256::of(*text);
+        if (hint && previous_digest == hint_digest) {
+          previous = std::move(hint);
+        } else {
+          previous = state::parse_manifest(*text, dest.path() + "/" + state::manifest_path);
+        }
       }
+      hint.reset();
     } catch (const InputError& error) {
       log.warn(std::string(error.what()) + "; treating the destination as never materialized");
     }
@@ -233,7 +238,7 @@ int run_materialize(const Options& options, Log& log) {
     std::string text = state::serialize(build_manifest(layers, layer_digests, plan,
                                                        previous ? &*previous : nullptr, published,
                                                        std::move(sources)));
-    if (previous_text == text) return std::nullopt;
+    if (previous_digest == Sha256::of(text)) return std::nullopt;
     return text;
   };
   const publish::PublishReport report = publish::publish(plan, dest, options.rules, state_writer);
