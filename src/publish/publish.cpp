@@ -195,6 +195,7 @@ void remove_stale(const SafeDir& dest, const plan::Plan& plan, PublishReport& re
       throw IoError(errno_message("cannot remove " + shown(dest, change.file.path), error));
     }
     remove_entry(dest, state::base_path(change.file.path), 0);
+    remove_entry(dest, state::legacy_base_path(change.file.path), 0);
   }
   for (const std::string& directory : plan.directories_to_remove) {
     const int error = remove_entry(dest, directory, AT_REMOVEDIR);

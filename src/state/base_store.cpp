@@ -2,6 +2,7 @@
 
 #include "state/manifest.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 #include <cerrno>
 #include <chrono>
@@ -10,6 +11,10 @@
 namespace config_init::state {
 
 std::string base_path(const std::string& path) {
+  return std::string(state_directory) + "/base/" + Sha256::of(path);
+}
+
+std::string legacy_base_path(const std::string& path) {
   return std::string(state_directory) + "/base/" + path;
 }
 
@@ -23,16 +28,18 @@ std::string backup_path(const std::string& path) {
 }
 
 bool read_base(const SafeDir& dest, const std::string& path, std::string& out) {
-  FileDescriptor fd;
-  const std::string relative = base_path(path);
-  if (const int error = dest.open_file(relative, fd)) {
-    if (error == ENOENT) return false;
-    throw IoError(errno_message("cannot read " + dest.path() + "/" + relative, error));
+  for (const std::string& relative : {base_path(path), legacy_base_path(path)}) {
+    FileDescriptor fd;
+    if (const int error = dest.open_file(relative, fd)) {
+      if (error == ENOENT) continue;
+      throw IoError(errno_message("cannot read " + dest.path() + "/" + relative, error));
+    }
+    if (const int error = read_all(fd.get(), out)) {
+      throw IoError(errno_message("cannot read " + dest.path() + "/" + relative, error));
+    }
+    return true;
   }
-  if (const int error = read_all(fd.get(), out)) {
-    throw IoError(errno_message("cannot read " + dest.path() + "/" + relative, error));
-  }
-  return true;
+  return false;
 }
 
 } // namespace config_init::state

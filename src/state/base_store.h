@@ -9,13 +9,16 @@
 
 namespace config_init::state {
 
-// ".config-init/base/<path>"
+// ".config-init/base/<sha256 of path>": one flat directory, whatever the depth of `path`
+// (a tree of directories mirroring DEST cost a mkdir for each).
 std::string base_path(const std::string& path);
+// ".config-init/base/<path>", where earlier builds kept it: still read, removed with the file.
+std::string legacy_base_path(const std::string& path);
 // ".config-init/backup/<path>.<UTC timestamp>"
 std::string backup_path(const std::string& path);
 
-// Reads the base of `path` into `out`; false when there is none. Throws IoError when it
-// exists but cannot be read.
+// Reads the base of `path` into `out` (at base_path, else at legacy_base_path); false
+// when there is none. Throws IoError when it exists but cannot be read.
 bool read_base(const SafeDir& dest, const std::string& path, std::string& out);
 
 } // namespace config_init::state

@@ -1,5 +1,6 @@
 """Runtime edits survive re-runs: three-way merge, drift, seed, secrets, stale files (issue 4)."""
 
+import hashlib
 import json
 import os
 import stat
@@ -243,3 +244,26 @@ def test_chown_sets_the_owner_of_files_and_created_directories(tmp):
     for rel in ["a", "a/b.txt"]:
         st = (dest / rel).stat()
         assert (st.st_uid, st.st_gid) == (1234, 5678)
+
+
+def test_merge_bases_are_flat_and_those_of_earlier_builds_are_still_used(tmp):
+    """Bases live at .config-init/base/<sha256 of the path> (no directory per level); one
+    left by an earlier build at .config-init/base/<path> still drives the three-way merge."""
+    layer = write_tree(tmp / "l", {"conf/deep/c.toml": 'a = 1\nb = 1\n'})
+    dest = tmp / "dest"
+    materialize(layer, dest=dest)
+    flat = dest / ".config-init/base" / hashlib.sha256(b"conf/deep/c.toml").hexdigest()
+    assert flat.read_text() == 'a = 1\nb = 1\n'
+    assert sorted(p.name for p in (dest / ".config-init/base").iterdir()) == [flat.name]
+    legacy = dest / ".config-init/base/conf/deep/c.toml"  # as an earlier build left it
+    legacy.parent.mkdir(parents=True)
+    flat.rename(legacy)
+    m = json.loads((dest / ".config-init/manifest.json").read_text())
+    for f in m["files"]:
+        f.pop("base_sha256", None)
+    (dest / ".config-init/manifest.json").write_text(json.dumps(m, indent=2) + "\n")
+    (dest / "conf/deep/c.toml").write_text('a = 1\nb = 1\napp = "mine"\n')  # the app's edit
+    write_tree(layer, {"conf/deep/c.toml": 'a = 2\nb = 1\n'})  # the layers' change
+    materialize(layer, dest=dest)
+    assert tomllib.loads((dest / "conf/deep/c.toml").read_text()) == {"a": 2, "b": 1, "app": "mine"}
+    assert flat.read_text() == 'a = 2\nb = 1\n'  # the new base, at the flat name
