@@ -21,10 +21,6 @@ namespace config_init::publish {
 
 namespace {
 
-// All files are flushed at once with syncfs(): about one journal commit, where an fdatasync
-// per file costs one each. The price: it also waits for whatever else is dirty on the
-// destination's filesystem (docs/benchmarks.md).
-
 std::string shown(const SafeDir& dest, const std::string& relative) {
   return dest.path() + "/" + relative;
 }
@@ -116,6 +112,10 @@ private:
   std::vector<Staged> staged_;
   size_t renamed_ = 0;
 };
+
+// All files are flushed at once with syncfs(): about one journal commit, where an fdatasync
+// per file costs one each. The price: it also waits for whatever else is dirty on the
+// destination's filesystem (docs/benchmarks.md).
 
 void flush_filesystem(const SafeDir& dest) {
   if (::syncfs(dest.fd()) != 0) throw IoError(errno_message("cannot flush " + dest.path(), errno));
