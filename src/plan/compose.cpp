@@ -82,9 +82,8 @@ constexpr uint64_t keep_budget = 32 * 1024 * 1024;
 int read_whole(Source& source) {
   FileDescriptor fd(::open(source.file->real_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return errno;
-  source.content.clear();
-  source.content.reserve(static_cast<size_t>(source.file->size));
-  if (const int error = read_all(fd.get(), source.content)) return error;
+  if (const int error = read_all(fd.get(), source.content, static_cast<size_t>(source.file->size)))
+    return error;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return errno;
   source.changed = source_identity(st) != source.file->identity;

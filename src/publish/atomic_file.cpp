@@ -28,7 +28,7 @@ std::string next_temp_name() {
 }
 
 char* scratch_buffer() {
-  static thread_local char buffer[block_size];
+  static thread_local char buffer[block_size + 1];
   return buffer;
 }
 
@@ -74,43 +74,38 @@ void AtomicFile::append(const void* data, size_t size) {
   size_ += size;
 }
 
-void AtomicFile::compare_back(uint64_t offset, const char* expected, size_t size) {
+void AtomicFile::compare_back(uint64_t offset, const char* expected, size_t size, bool at_end) {
   char* buffer = scratch_buffer();
-  while (size > 0) {
+  for (;;) {
     const size_t want = size < block_size ? size : block_size;
-    const ssize_t count = ::pread(fd_.get(), buffer, want, static_cast<off_t>(offset));
+    // At the end, one byte more is asked for: nothing may follow what was written (a write
+    // that reported more than it wrote), and a short answer proves it with no extra call.
+    const size_t ask = want + (at_end && want == size ? 1 : 0);
+    if (ask == 0) return;
+    const ssize_t count = ::pread(fd_.get(), buffer, ask, static_cast<off_t>(offset));
     if (count < 0 && errno == EINTR) continue;
     if (count < 0) throw IoError(errno_message("cannot read back " + shown_, errno));
-    if (count == 0 || std::memcmp(buffer, expected, static_cast<size_t>(count)) != 0) {
+    const auto got = static_cast<size_t>(count);
+    if (got > want) {
+      throw IoError("verification failed for " + shown_ + ": longer than the " +
+                    std::to_string(size_) + " bytes written; the previous version is kept");
+    }
+    if ((got == 0 && want > 0) || std::memcmp(buffer, expected, got) != 0) {
       throw IoError("verification failed for " + shown_ + ": the bytes read back at offset " +
                     std::to_string(offset) +
                     " differ from the bytes written; the previous version is kept");
     }
-    offset += static_cast<uint64_t>(count);
-    expected += count;
-    size -= static_cast<size_t>(count);
-  }
-}
-
-// Nothing may follow what was written (a write that reported more than it wrote).
-void AtomicFile::check_end() {
-  char byte;
-  ssize_t count;
-  do {
-    count = ::pread(fd_.get(), &byte, 1, static_cast<off_t>(size_));
-  } while (count < 0 && errno == EINTR);
-  if (count < 0) throw IoError(errno_message("cannot read back " + shown_, errno));
-  if (count != 0) {
-    throw IoError("verification failed for " + shown_ + ": longer than the " +
-                  std::to_string(size_) + " bytes written; the previous version is kept");
+    offset += got;
+    expected += got;
+    size -= got;
+    if (size == 0 && (!at_end || got < ask)) return;
   }
 }
 
 void AtomicFile::write_verified(const std::string& data) {
   const uint64_t start = size_;
   append(data.data(), data.size());
-  compare_back(start, data.data(), data.size());
-  check_end();
+  compare_back(start, data.data(), data.size(), true);
 }
 
 std::string AtomicFile::copy_from(const std::string& source, const std::string& source_shown) {
@@ -126,9 +121,9 @@ std::string AtomicFile::copy_from(const std::string& source, const std::string& 
     if (count == 0) break;
     const uint64_t offset = size_;
     append(buffer, static_cast<size_t>(count));
-    compare_back(offset, buffer, static_cast<size_t>(count));
+    compare_back(offset, buffer, static_cast<size_t>(count), false);
   }
-  check_end();
+  compare_back(size_, nullptr, 0, true); // nothing after the end
   struct stat st {};
   if (::fstat(in.get(), &st) != 0)
     throw InputError(errno_message("cannot read " + source_shown, errno));

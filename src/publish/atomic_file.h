@@ -49,9 +49,9 @@ public:
 
 private:
   void append(const void* data, size_t size);
-  // Reads [offset, offset + size) back and compares it with `expected`. Throws IoError.
-  void compare_back(uint64_t offset, const char* expected, size_t size);
-  void check_end();
+  // Reads [offset, offset + size) back and compares it with `expected`; with `at_end`,
+  // also checks that the file ends there. Throws IoError.
+  void compare_back(uint64_t offset, const char* expected, size_t size, bool at_end);
 
   int dir_;
   std::string name_;

@@ -31,18 +31,24 @@ int FileDescriptor::close() {
   return result == 0 ? 0 : errno;
 }
 
-int read_all(int fd, std::string& out) {
-  out.clear();
-  char buffer[buffer_size];
+int read_all(int fd, std::string& out, size_t expected_size) {
+  // Read straight into `out`, asking for one byte more than expected: a short read of
+  // exactly the expected size is the end of a regular file, without another call.
+  out.resize(expected_size > 0 ? expected_size + 1 : buffer_size);
+  size_t used = 0;
   for (;;) {
-    const ssize_t count = ::read(fd, buffer, sizeof buffer);
+    if (used == out.size()) out.resize(out.size() < buffer_size ? buffer_size : out.size() * 2);
+    const ssize_t count = ::read(fd, &out[used], out.size() - used);
     if (count < 0) {
       if (errno == EINTR) continue;
+      out.resize(used);
       return errno;
     }
-    if (count == 0) return 0;
-    out.append(buffer, static_cast<size_t>(count));
+    used += static_cast<size_t>(count);
+    if (count == 0 || (used == expected_size && expected_size > 0)) break;
   }
+  out.resize(used);
+  return 0;
 }
 
 int read_file(const std::string& path, std::string& out) {

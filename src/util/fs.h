@@ -38,8 +38,9 @@ struct Digest {
   }
 };
 
-// Reads all of the open file `fd` into `out`. Returns 0 or an errno value.
-int read_all(int fd, std::string& out);
+// Reads all of the open file `fd` into `out`; `expected_size` (its size, when known) saves
+// the last read. Returns 0 or an errno value.
+int read_all(int fd, std::string& out, size_t expected_size = 0);
 // Reads the file at `path` into `out`. Returns 0 or an errno value.
 int read_file(const std::string& path, std::string& out);
 // Hashes the open file `fd` from its current offset to the end. Returns 0 or an errno value.
