@@ -90,7 +90,7 @@ void AtomicFile::compare_back(uint64_t offset, const char* expected, size_t size
       throw IoError("verification failed for " + shown_ + ": longer than the " +
                     std::to_string(size_) + " bytes written; the previous version is kept");
     }
-    if ((got == 0 && want > 0) || std::memcmp(buffer, expected, got) != 0) {
+    if ((got == 0 && want > 0) || (got > 0 && std::memcmp(buffer, expected, got) != 0)) {
       throw IoError("verification failed for " + shown_ + ": the bytes read back at offset " +
                     std::to_string(offset) +
                     " differ from the bytes written; the previous version is kept");
