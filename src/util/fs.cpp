@@ -32,12 +32,21 @@ int FileDescriptor::close() {
 }
 
 int read_all(int fd, std::string& out, size_t expected_size) {
+  if (expected_size == 0) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return errno;
+    if (S_ISREG(st.st_mode)) expected_size = static_cast<size_t>(st.st_size);
+  }
   // Read straight into `out`, asking for one byte more than expected: a short read of
-  // exactly the expected size is the end of a regular file, without another call.
-  out.resize(expected_size > 0 ? expected_size + 1 : buffer_size);
+  // exactly the expected size is the end of a regular file, without another call. The
+  // string is sized to the file, not to a buffer: callers keep many of them.
+  out.clear();
+  out.shrink_to_fit();
+  out.resize(expected_size + 1);
   size_t used = 0;
   for (;;) {
-    if (used == out.size()) out.resize(out.size() < buffer_size ? buffer_size : out.size() * 2);
+    if (used == out.size()) // larger than expected: grow
+      out.resize(out.size() < buffer_size ? buffer_size : out.size() * 2);
     const ssize_t count = ::read(fd, &out[used], out.size() - used);
     if (count < 0) {
       if (errno == EINTR) continue;
@@ -48,6 +57,7 @@ int read_all(int fd, std::string& out, size_t expected_size) {
     if (count == 0 || (used == expected_size && expected_size > 0)) break;
   }
   out.resize(used);
+  if (out.capacity() > used + used / 4 + 64) out.shrink_to_fit();
   return 0;
 }
 
