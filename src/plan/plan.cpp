@@ -72,7 +72,8 @@ public:
 
     std::string base;
     const bool have_base = format && previous && state::read_base(*context_.dest, file.path, base);
-    if (have_base && current != base) {
+    // (A file that already is what the layers want needs no merge, whatever the base.)
+    if (have_base && current != base && !(current_digest == file.digest)) {
       if (std::optional<Change> merged = three_way(file, *format, base, current, current_digest)) {
         return std::move(*merged);
       }

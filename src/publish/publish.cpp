@@ -273,6 +273,9 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
   //    ctime); its data is flushed with the renames above. Merge bases and the manifest
   //    are renamed only once the files' renames are durable: a base must never run ahead
   //    of its file (the next run would take the file's previous content for app edits).
+  //    Their own renames are not flushed: if a power loss undoes them, the next run finds
+  //    the files as the layers want them, the previous bases and manifest, plans nothing
+  //    to write but the state, and writes it again (tests/reliability: crash trials).
   if (const std::optional<std::string> manifest = state(report)) {
     in_progress.mark();
     AtomicFile out(state_directories.fd_for(state::manifest_path),
@@ -284,10 +287,7 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
   const bool changed = content.size() > 0 || !plan.directories_to_remove.empty() ||
                        plan.count(plan::Action::remove) > 0 || plan.count(plan::Action::chmod) > 0;
   if (changed || state_files.size() > 0) flush_filesystem(dest);
-  if (state_files.size() > 0) {
-    state_files.rename_all(nullptr);
-    flush_filesystem(dest);
-  }
+  state_files.rename_all(nullptr);
   return report;
 }
 

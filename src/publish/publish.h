@@ -2,7 +2,8 @@
 // merge base is written to a temporary name in its own directory and read back through
 // its descriptor; one flush; the files are renamed into place and stale files (and the
 // empty directories they leave) removed; the manifest is written; one flush; the merge
-// bases and the manifest are renamed; one flush.
+// bases and the manifest are renamed (not flushed: a next run after a power loss that
+// undid those renames only writes them again).
 #pragma once
 
 #include "plan/plan.h"

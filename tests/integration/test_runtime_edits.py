@@ -267,3 +267,29 @@ def test_merge_bases_are_flat_and_those_of_earlier_builds_are_still_used(tmp):
     materialize(layer, dest=dest)
     assert tomllib.loads((dest / "conf/deep/c.toml").read_text()) == {"a": 2, "b": 1, "app": "mine"}
     assert flat.read_text() == 'a = 2\nb = 1\n'  # the new base, at the flat name
+
+
+def test_state_renames_lost_after_the_files_were_renamed_are_only_written_again(tmp):
+    """publish does not flush the renames of the merge bases and the manifest (the files'
+    renames are flushed before them). If a power loss undid them, the next run must find
+    everything as the layers want it, write nothing but the state, and back nothing up."""
+    import shutil
+    layer = write_tree(tmp / "l", {"config.toml": 'a = 1\n[t]\nk = "v"\n', "notes.txt": "one\n"})
+    dest = tmp / "dest"
+    materialize(layer, dest=dest)
+    shutil.copytree(dest / ".config-init", tmp / "state-v1")
+    write_tree(layer, {"config.toml": 'a = 2\n[t]\nk = "v"\n', "notes.txt": "two\n"})
+    materialize(layer, dest=dest)
+    after_v2 = (dest / ".config-init/manifest.json").read_text()
+    # The power loss: the files' renames stayed, the state's did not.
+    for name in ("manifest.json", "base"):
+        target = dest / ".config-init" / name
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        src = tmp / "state-v1" / name
+        shutil.copytree(src, target) if src.is_dir() else shutil.copy2(src, target)
+    r = materialize(layer, dest=dest)
+    assert set(actions(r).values()) == {"unchanged"}, actions(r)
+    assert not (dest / ".config-init/backup").exists()
+    assert (dest / ".config-init/manifest.json").read_text() == after_v2
+    assert run("verify", "--dest", dest).code == 0
+    assert tomllib.loads((dest / "config.toml").read_text()) == {"a": 2, "t": {"k": "v"}}
