@@ -332,7 +332,8 @@ std::string help_text() {
       "byte for byte; a .toml, .yaml/.yml or .json file in several layers is deep-merged\n"
       "key by key; any other file takes the bytes of the highest layer. Kubelet volume\n"
       "internals (..data, ..<timestamp>) are never copied. Everything is validated before\n"
-      "anything is written; files are replaced atomically and verified by SHA-256.\n"
+      "anything is written; each file is read back and compared before it atomically\n"
+      "replaces the old one, and the manifest in DEST/.config-init records its SHA-256.\n"
       "\n"
       "Commands:\n";
   for (const Command& command : commands()) {
