@@ -2,6 +2,7 @@
 
 #include "formats/format.h"
 #include "formats/json_format.h"
+#include "formats/json_position.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -112,45 +113,8 @@ size_t estimated_size(const Manifest& manifest) {
 
 // --- reading -----------------------------------------------------------------------
 
-// "line:column" of a byte offset (both 1-based; the column counts bytes), as the JSON
-// adapter (formats/json_format.cpp) reports positions.
-std::string position_of(std::string_view text, size_t offset) {
-  offset = std::min(offset, text.size());
-  const std::string_view before = text.substr(0, offset);
-  const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
-  const size_t line_start = before.rfind('\n');
-  const size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
-  return std::to_string(line) + ":" + std::to_string(column);
-}
-
-// An input iterator over the text that records how far nlohmann's lexer has read, so
-// SAX events (which carry no position) can be located (as in formats/json_format.cpp).
-class Cursor {
-public:
-  using iterator_category = std::input_iterator_tag;
-  using value_type = char;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const char*;
-  using reference = const char&;
-
-  Cursor(const char* at, const char** progress) : at_(at), progress_(progress) {}
-  reference operator*() const { return *at_; }
-  Cursor& operator++() {
-    *progress_ = ++at_;
-    return *this;
-  }
-  Cursor operator++(int) {
-    Cursor before = *this;
-    ++*this;
-    return before;
-  }
-  bool operator==(const Cursor& other) const { return at_ == other.at_; }
-  bool operator!=(const Cursor& other) const { return at_ != other.at_; }
-
-private:
-  const char* at_;
-  const char** progress_;
-};
+using formats::json_position::Cursor;
+using formats::json_position::position_of;
 
 // The members the reader knows, in the objects where they occur.
 enum class Field : uint8_t {

@@ -1,0 +1,44 @@
+// Locating nlohmann-json's SAX events in the text (the events carry no position): an input
+// iterator that records how far the lexer has read, and "line:column" of a byte offset.
+// Shared by the JSON adapter and the manifest reader.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+namespace config_init::formats::json_position {
+
+// "line:column" of a byte offset (both 1-based; the column counts bytes).
+std::string position_of(std::string_view text, size_t offset);
+
+// An input iterator over the text that stores, in *progress, how far it has been read.
+class Cursor {
+public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  Cursor(const char* at, const char** progress) : at_(at), progress_(progress) {}
+  reference operator*() const { return *at_; }
+  Cursor& operator++() {
+    *progress_ = ++at_;
+    return *this;
+  }
+  Cursor operator++(int) {
+    Cursor before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const Cursor& other) const { return at_ == other.at_; }
+  bool operator!=(const Cursor& other) const { return at_ != other.at_; }
+
+private:
+  const char* at_;
+  const char** progress_;
+};
+
+} // namespace config_init::formats::json_position
