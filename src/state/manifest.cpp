@@ -224,17 +224,7 @@ public:
 
   bool parse_error(std::size_t position, const std::string& /*last_token*/,
                    const nlohmann::detail::exception& error) {
-    // what() is "[json.exception.parse_error.101] parse error at line 1, column 6: cause";
-    // keep the cause and compute the position from the byte offset ourselves.
-    std::string cause = error.what();
-    if (const size_t end = cause.find("] "); cause[0] == '[' && end != std::string::npos) {
-      cause.erase(0, end + 2);
-    }
-    if (cause.rfind("parse error", 0) == 0) {
-      if (const size_t colon = cause.find(": "); colon != std::string::npos)
-        cause.erase(0, colon + 2);
-    }
-    fail(position == 0 ? 0 : position - 1, cause);
+    fail(position == 0 ? 0 : position - 1, formats::json_position::parse_error_cause(error.what()));
   }
 
   // The checks, in the order of the document-tree parser, and the manifest.
