@@ -322,6 +322,10 @@ std::string termination_log_path(const Options& options) {
   return "";
 }
 
+run::Settings run_settings(const Options& options) {
+  return run::Settings{options.layers, options.dest, options.rules, options.on_drift};
+}
+
 std::string help_text() {
   std::string text =
       "config-init: materialise layered configuration into a directory, safely.\n"

@@ -1,6 +1,6 @@
 // `config-init verify`: re-hash every managed file and report drift.
 #include "cli/commands.h"
-#include "cli/pipeline.h"
+#include "run/destination.h"
 #include "state/manifest.h"
 #include "util/error.h"
 
@@ -11,7 +11,7 @@ namespace config_init::cli {
 int run_verify(const Options& options, Log& log) {
   const auto start = std::chrono::steady_clock::now();
   SafeDir dest;
-  if (!open_destination(options.dest, false, dest, nullptr)) {
+  if (!run::open_destination(options.dest, false, dest, nullptr)) {
     throw InputError("destination " + options.dest + " does not exist");
   }
   const std::optional<state::Manifest> manifest = state::load_manifest(dest);

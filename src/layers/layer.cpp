@@ -19,8 +19,6 @@ namespace config_init::layers {
 
 namespace {
 
-// How many times a kubelet volume is re-read when `..data` moves under us.
-constexpr int max_kubelet_attempts = 5;
 // Deepest directory nesting followed in a layer.
 constexpr int max_depth = 64;
 // Most entries (files, directories, links) read in one layer.

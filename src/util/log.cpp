@@ -253,4 +253,10 @@ LogFormat default_log_format() {
   return isatty(STDERR_FILENO) ? LogFormat::text : LogFormat::json;
 }
 
+int64_t elapsed_ms(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
 } // namespace config_init

@@ -4,6 +4,7 @@
 // next notice, warning or error, on flush(), and when the Log is destroyed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -64,6 +65,9 @@ private:
   bool quiet_ = false;
   std::string buffer_; // lines not yet written to out_
 };
+
+// Milliseconds since `start`, for the timings logs report.
+int64_t elapsed_ms(std::chrono::steady_clock::time_point start);
 
 // text when stderr is a terminal, json otherwise (the contract's default).
 LogFormat default_log_format();
