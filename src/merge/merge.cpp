@@ -1,11 +1,11 @@
 #include "merge/merge.h"
 
 #include "util/error.h"
+#include "util/json.h"
+#include "util/text.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -25,43 +25,7 @@ std::string float_text(double number) {
   if (std::isnan(number)) return "nan";
   if (std::isinf(number)) return number < 0 ? "-inf" : "inf";
   if (number == 0) number = 0; // -0.0 prints as 0.0: the two are equal
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  std::string text(buffer, result.ptr);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
-}
-
-void append_string(std::string& out, const std::string& text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        char escape[8];
-        std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
-        out += escape;
-      } else {
-        out += c;
-      }
-    }
-  }
-  out += '"';
+  return text::shortest_float(number);
 }
 
 // A compact JSON-like rendering. With `sorted_keys`, tables that are equal (operator==,
@@ -84,7 +48,7 @@ void append_compact(std::string& out, const Value& value, bool sorted_keys) {
     out += float_text(std::get<double>(value.data));
     break;
   case Kind::string:
-    append_string(out, std::get<std::string>(value.data));
+    json::append_quoted(out, std::get<std::string>(value.data));
     break;
   case Kind::datetime:
     out += to_string(std::get<DateTime>(value.data));
@@ -109,7 +73,7 @@ void append_compact(std::string& out, const Value& value, bool sorted_keys) {
     out += '{';
     for (const Member* member : members) {
       if (out.back() != '{') out += ',';
-      append_string(out, member->key);
+      json::append_quoted(out, member->key);
       out += ':';
       append_compact(out, member->value, sorted_keys);
     }

@@ -4,7 +4,9 @@
 #include "formats/json_format.h"
 #include "formats/json_position.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "util/log.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -36,7 +38,7 @@ namespace {
 
 void append_string(std::string& out, const std::string& text) {
   out += '"';
-  if (!append_json_string(out, text)) throw_invalid_utf8(text);
+  if (!json::append_string(out, text)) throw_invalid_utf8(text);
   out += '"';
 }
 
@@ -114,7 +116,6 @@ size_t estimated_size(const Manifest& manifest) {
 // --- reading -----------------------------------------------------------------------
 
 using formats::json_position::Cursor;
-using formats::json_position::position_of;
 
 // The members the reader knows, in the objects where they occur.
 enum class Field : uint8_t {
@@ -252,7 +253,7 @@ private:
   static Field field_of(Context context, std::string_view key);
 
   [[noreturn]] void fail(size_t offset, const std::string& cause) const {
-    throw InputError(name_ + ":" + position_of(text_, offset) + ": " + cause);
+    throw InputError(name_ + ":" + text::line_column(text_, offset) + ": " + cause);
   }
   [[noreturn]] void missing(const char* key, const char* kind) const {
     throw InputError(name_ + ": not a config-init manifest (field '" + key + "' missing or not a " +
