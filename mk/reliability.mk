@@ -35,9 +35,6 @@ REL_SOAK_ROUNDS ?= 20
 
 .PHONY: test-reliability rel-pytest fuzz-short fuzz fuzz-build fuzz-corpus soak
 
-# `make test` runs this too (a prerequisite added here, the recipe stays the Makefile's).
-test: test-reliability
-
 # Both halves run even when the first fails, so one run reports every failure.
 test-reliability: build test-deps fuzz-build
 	@rc=0; start=$$(date +%s); \

@@ -28,7 +28,8 @@ int run_explain(const Options& options, Log& log);
 int run_verify(const Options& options, Log& log);
 
 // Runs config-init: parses, dispatches, and turns any error into its message, its
-// termination-log entry and its exit code. This is the one place errors are caught.
+// termination-log entry and its exit code: the one place where an error ends the program.
+// (Elsewhere errors are caught only to add context, undo, retry or log and go on.)
 int main(int argc, const char* const* argv);
 
 } // namespace config_init::cli
