@@ -77,7 +77,7 @@ const Command* find_command(const std::string& name) {
 
 int main(int argc, const char* const* argv) {
   Options options;
-  options.log_format = default_log_format();
+  options.log_format = requested_log_format(argc, argv);
   std::string command = "materialize";
   for (int i = 1; i < argc; ++i) {
     if (find_command(argv[i])) {

@@ -315,6 +315,29 @@ Options parse_options(int argc, const char* const* argv) {
   return options;
 }
 
+LogFormat requested_log_format(int argc, const char* const* argv) {
+  const auto parse = [](const std::string& text) -> std::optional<LogFormat> {
+    if (text == "text") return LogFormat::text;
+    if (text == "json") return LogFormat::json;
+    return std::nullopt;
+  };
+  std::optional<LogFormat> format;
+  for (int i = 1; i < argc; ++i) {
+    const std::string argument = argv[i];
+    if (argument == "--") break;
+    if (argument == "--log-format" && i + 1 < argc) {
+      if (const auto given = parse(argv[++i])) format = given;
+    } else if (argument.rfind("--log-format=", 0) == 0) {
+      if (const auto given = parse(argument.substr(13))) format = given;
+    }
+  }
+  if (format) return *format;
+  if (const char* env = std::getenv("CONFIG_INIT_LOG_FORMAT")) {
+    if (const auto given = parse(env)) return *given;
+  }
+  return default_log_format();
+}
+
 std::string termination_log_path(const Options& options) {
   if (options.termination_log) return *options.termination_log;
   struct stat st {};
