@@ -8,6 +8,7 @@
 #include "state/lock.h"
 #include "state/manifest.h"
 #include "util/error.h"
+#include "util/plural.h"
 #include "util/sha256.h"
 
 #include <algorithm>
@@ -249,11 +250,11 @@ int run_materialize(const Options& options, Log& log) {
   const size_t unchanged = plan.count(plan::Action::unchanged) + plan.count(plan::Action::keep);
   const size_t removed = plan.count(plan::Action::remove);
   const int64_t ms = elapsed_ms(start);
-  log.notice("done: " + std::to_string(plan.changes.size() - removed) + " files (" +
+  log.notice("done: " + count_of(plan.changes.size() - removed, "file") + " (" +
                  std::to_string(created) + " created, " + std::to_string(updated) + " updated, " +
                  std::to_string(unchanged) + " unchanged, " + std::to_string(removed) +
-                 " removed) from " + std::to_string(layers.size()) + " layers into " +
-                 options.dest + " in " + std::to_string(ms) + " ms",
+                 " removed) from " + count_of(layers.size(), "layer") + " into " + options.dest +
+                 " in " + std::to_string(ms) + " ms",
              {{"event", "summary"},
               log_number("files", static_cast<int64_t>(plan.changes.size() - removed)),
               log_number("created", static_cast<int64_t>(created)),

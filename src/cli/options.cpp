@@ -234,7 +234,10 @@ Options parse_options(int argc, const char* const* argv) {
     options.command = arguments.front();
     arguments.erase(arguments.begin());
   } else if (!arguments.empty()) {
-    throw UsageError("unknown command '" + arguments.front() + "' (see config-init --help)");
+    const Command* guess = suggest_command(arguments.front());
+    throw UsageError("unknown command '" + arguments.front() + "'" +
+                     (guess ? std::string("; did you mean '") + guess->name + "'?" : "") +
+                     " (see config-init --help)");
   }
   if (options.command == "render" || options.command == "explain") {
     if (arguments.size() != 1) {

@@ -6,6 +6,7 @@
 #include "state/manifest.h"
 #include "util/diff.h"
 #include "util/error.h"
+#include "util/plural.h"
 
 #include <iostream>
 
@@ -102,9 +103,8 @@ int run_plan(const Options& options, Log& log) {
          std::to_string(plan.changes.size() - changing) + " unchanged or kept\n";
   if (!diffs.empty()) out += "\n" + diffs;
   std::cout << out << std::flush;
-  log.notice("planned " + std::to_string(plan.changes.size()) + " files, " +
-                 std::to_string(changing) + " to change, in " + std::to_string(elapsed_ms(start)) +
-                 " ms (nothing written)",
+  log.notice("planned " + count_of(plan.changes.size(), "file") + ", " + std::to_string(changing) +
+                 " to change, in " + std::to_string(elapsed_ms(start)) + " ms (nothing written)",
              {{"event", "summary"},
               log_number("files", static_cast<int64_t>(plan.changes.size())),
               log_number("changes", static_cast<int64_t>(changing))});
