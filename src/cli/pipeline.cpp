@@ -1,5 +1,6 @@
 #include "cli/pipeline.h"
 
+#include "cli/input_checks.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -27,6 +28,7 @@ std::vector<layers::Layer> read_layers(const Options& options, Log& log) {
     }
     result.push_back(std::move(layer));
   }
+  check_inputs(options, result, log);
   return result;
 }
 

@@ -112,6 +112,8 @@ public:
           }}});
     if (rule.glob.empty())
       fail(node, "a files entry needs a 'path' (a glob such as settings.json)");
+    rule.origin = path_ + (node.line > 0 ? ":" + std::to_string(node.line) : "") +
+                  " (path: " + rule.glob + ")";
     return rule;
   }
 
