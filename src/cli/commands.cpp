@@ -61,7 +61,7 @@ const std::vector<Command>& commands() {
       {"plan", "[FLAGS]", "show what materialize would change, as a diff; writes nothing",
        run_plan},
       {"render", "[FLAGS] PATH", "print the merged content of one file", run_render},
-      {"explain", "[FLAGS] PATH", "print each key of one file with the layer it came from",
+      {"explain", "[FLAGS] PATH", "print each key (and combined array element) with its layer",
        run_explain},
       {"verify", "--dest DIR", "re-hash the managed files; exit 5 naming any that changed",
        run_verify},
