@@ -96,7 +96,7 @@ void log_changes(const plan::Plan& plan, const publish::PublishReport& report,
              {{"action", "created"}, {"path", directory + "/"}});
   }
   for (const auto& [path, backup] : report.backups) {
-    log.warn(path + " was changed by the app since the last run; its version is kept as " + backup,
+    log.warn(plan::backup_message(plan, path, backup),
              {{"action", "backed-up"}, {"path", path}, {"backup", backup}});
   }
   for (const plan::Change& change : plan.changes) {
