@@ -20,6 +20,9 @@ struct Command {
 const std::vector<Command>& commands();
 // The command called `name`, or nullptr.
 const Command* find_command(const std::string& name);
+// The command `name` is probably a misspelling of (at most two letters added, dropped,
+// changed or swapped, e.g. "materialise", "paln"), or nullptr.
+const Command* suggest_command(const std::string& name);
 
 int run_materialize(const Options& options, Log& log);
 int run_plan(const Options& options, Log& log);

@@ -36,6 +36,10 @@ Options parse_options(int argc, const char* const* argv);
 // What a run reads and writes, from `options`.
 run::Settings run_settings(const Options& options);
 
+// The log format asked for by --log-format (the last valid one) or CONFIG_INIT_LOG_FORMAT,
+// read straight from argv so that a usage error is reported in it too; else the default.
+LogFormat requested_log_format(int argc, const char* const* argv);
+
 // The help text: commands, flags with their variables, exit codes, an example.
 std::string help_text();
 

@@ -3,6 +3,7 @@
 #include "run/run.h"
 #include "util/diff.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <iostream>
 
@@ -86,7 +87,7 @@ int run_plan(const Options& options, Log& log) {
          std::to_string(plan.changes.size() - changing) + " unchanged or kept\n";
   if (!diffs.empty()) out += "\n" + diffs;
   std::cout << out << std::flush;
-  log.notice("planned " + std::to_string(plan.changes.size()) + " files, " +
+  log.notice("planned " + text::count_of(plan.changes.size(), "file") + ", " +
                  std::to_string(changing) + " to change, in " + std::to_string(elapsed_ms(start)) +
                  " ms (nothing written)",
              {{"event", "summary"},

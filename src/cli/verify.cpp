@@ -3,6 +3,7 @@
 #include "run/destination.h"
 #include "state/manifest.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <cerrno>
 
@@ -55,7 +56,7 @@ int run_verify(const Options& options, Log& log) {
     throw DriftError(std::to_string(drifted.size()) + " of " + std::to_string(checked) +
                      " managed files changed since the last run: " + list);
   }
-  log.notice("verified " + std::to_string(checked) + " files in " + options.dest + " in " +
+  log.notice("verified " + text::count_of(checked, "file") + " in " + options.dest + " in " +
                  std::to_string(ms) + " ms",
              {{"event", "summary"},
               log_number("files", static_cast<int64_t>(checked)),

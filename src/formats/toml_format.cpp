@@ -33,6 +33,36 @@ std::string position_of(const toml::source_position& where) {
   return std::to_string(where.line) + ":" + std::to_string(where.column);
 }
 
+// toml++'s description of a parse error, made plain where it misleads: a string whose
+// closing quote is missing runs into the line break (a "control character") or the end of
+// the file.
+std::string describe_parse_error(std::string_view text, const toml::parse_error& error) {
+  const std::string description(error.description());
+  if (description.find("parsing string") == std::string::npos &&
+      description.find("parsing literal string") == std::string::npos) {
+    return description;
+  }
+  if (description.find("end-of-file") != std::string::npos) {
+    return "a string is not closed: its closing quote is missing before the end of the file";
+  }
+  if (description.find("control characters") == std::string::npos) return description;
+  // The error's column (in code points) at or past the end of its line: the line break.
+  const toml::source_position where = error.source().begin;
+  size_t line_start = 0;
+  for (size_t line = 1; line < where.line && line_start != std::string_view::npos; ++line) {
+    line_start = text.find('\n', line_start);
+    if (line_start != std::string_view::npos) ++line_start;
+  }
+  if (line_start == std::string_view::npos) return description;
+  std::string_view line = text.substr(line_start, text.find('\n', line_start) - line_start);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const auto code_points = static_cast<size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+  if (where.column <= code_points) return description;
+  return "a string is not closed: its closing quote is missing before the end of the line";
+}
+
 bool is_bare_key_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-';
@@ -394,7 +424,7 @@ Value parse(std::string_view text, const std::string& name) {
     return table_to_value(table, 1, name);
   } catch (const toml::parse_error& error) {
     throw InputError(name + ":" + position_of(error.source().begin) + ": " +
-                     std::string(error.description()));
+                     describe_parse_error(text, error));
   }
 }
 

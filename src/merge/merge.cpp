@@ -210,6 +210,22 @@ void collect_leaves(const Value& value, KeyPath& path, std::vector<Leaf>& out) {
     }
     return;
   }
+  // An array combined from several layers (append, union): one leaf per element, each
+  // with the layer it came from, as `key[0]`, `key[1]`, ...
+  if (value.is_array()) {
+    const Array& items = value.array();
+    const bool mixed = std::any_of(items.begin(), items.end(),
+                                   [&](const Value& item) { return item.origin != value.origin; });
+    if (mixed) {
+      const std::string key = format_key_path(path);
+      for (size_t i = 0; i < items.size(); ++i) {
+        std::string text;
+        append_compact(text, items[i], false);
+        out.push_back(Leaf{key + "[" + std::to_string(i) + "]", std::move(text), items[i].origin});
+      }
+      return;
+    }
+  }
   std::string text;
   append_compact(text, value, false);
   out.push_back(Leaf{format_key_path(path), std::move(text), value.origin});

@@ -194,10 +194,14 @@ MergedDocument merge_sources(formats::Format format, std::vector<Source>& source
   return merged;
 }
 
-std::string describe_conflict(const std::string& path, const merge::TypeConflict& conflict) {
-  return path + ": type conflict at " + conflict.key_path + ": a lower layer has a " +
-         formats::kind_name(conflict.lower) + ", a higher one a " +
-         formats::kind_name(conflict.higher) + "; the higher layer wins";
+// `strict`: the conflict is an error (--strict), not resolved in favour of the higher layer.
+std::string describe_conflict(const std::string& path, const merge::TypeConflict& conflict,
+                              bool strict) {
+  return path + ": type conflict at " + conflict.key_path + ": a lower layer has " +
+         formats::kind_with_article(conflict.lower) + ", a higher one " +
+         formats::kind_with_article(conflict.higher) +
+         (strict ? "; an error under --strict (without it, the higher layer would win)"
+                 : "; the higher layer wins");
 }
 
 } // namespace
@@ -283,8 +287,9 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     file.mode = settings.mode.value_or(file.secret ? rules.secret_file_mode : rules.file_mode);
 
     for (const merge::TypeConflict& conflict : file.conflicts) {
-      if (rules.strict) throw InputError(describe_conflict(path, conflict) + " (--strict)");
-      log.warn(describe_conflict(path, conflict), {{"path", path}, {"key", conflict.key_path}});
+      if (rules.strict) throw InputError(describe_conflict(path, conflict, true));
+      log.warn(describe_conflict(path, conflict, false),
+               {{"path", path}, {"key", conflict.key_path}});
     }
     for (Source& source : sources)
       std::string().swap(source.content); // free as we go
@@ -314,7 +319,7 @@ MergedDocument merge_document(const std::vector<Layer>& layers, const Rules& rul
   if (settings.policy == Policy::replace) sources.erase(sources.begin(), sources.end() - 1);
   MergedDocument merged = merge_sources(*format, sources, settings);
   if (rules.strict && !merged.conflicts.empty()) {
-    throw InputError(describe_conflict(path, merged.conflicts.front()) + " (--strict)");
+    throw InputError(describe_conflict(path, merged.conflicts.front(), true));
   }
   return merged;
 }

@@ -1,5 +1,7 @@
 #include "run/changes_log.h"
 
+#include "util/text.h"
+
 namespace config_init::run {
 
 namespace {
@@ -26,7 +28,7 @@ void log_changes(const plan::Plan& plan, const publish::PublishReport& report,
              {{"action", "created"}, {"path", directory + "/"}});
   }
   for (const auto& [path, backup] : report.backups) {
-    log.warn(path + " was changed by the app since the last run; its version is kept as " + backup,
+    log.warn(plan::backup_message(plan, path, backup),
              {{"action", "backed-up"}, {"path", path}, {"backup", backup}});
   }
   for (const plan::Change& change : plan.changes) {
@@ -79,12 +81,12 @@ void log_summary(const Outcome& outcome, const std::string& dest, const std::str
                       log_number("layers", static_cast<int64_t>(outcome.layers)),
                       log_number("elapsed_ms", outcome.elapsed_ms)};
   if (!trigger.empty()) fields.push_back({"trigger", trigger});
-  log.notice((trigger.empty() ? "" : trigger + ": ") + "done: " + std::to_string(outcome.files) +
-                 " files (" + std::to_string(outcome.created) + " created, " +
-                 std::to_string(outcome.updated) + " updated, " +
-                 std::to_string(outcome.unchanged) + " unchanged, " +
+  log.notice((trigger.empty() ? "" : trigger + ": ") +
+                 "done: " + text::count_of(outcome.files, "file") + " (" +
+                 std::to_string(outcome.created) + " created, " + std::to_string(outcome.updated) +
+                 " updated, " + std::to_string(outcome.unchanged) + " unchanged, " +
                  std::to_string(outcome.removed) + " removed) from " +
-                 std::to_string(outcome.layers) + " layers into " + dest + " in " +
+                 text::count_of(outcome.layers, "layer") + " into " + dest + " in " +
                  std::to_string(outcome.elapsed_ms) + " ms",
              fields);
 }

@@ -1,12 +1,14 @@
 #include "run/inputs.h"
 
+#include "run/input_checks.h"
 #include "util/error.h"
 
 #include <algorithm>
 
 namespace config_init::run {
 
-std::vector<layers::Layer> read_layers(const std::vector<layers::LayerSpec>& specs, Log& log) {
+std::vector<layers::Layer> read_layers(const std::vector<layers::LayerSpec>& specs,
+                                       const plan::Rules& rules, Log& log) {
   std::vector<layers::Layer> result;
   for (size_t i = 0; i < specs.size(); ++i) {
     layers::Layer layer = layers::read_layer(specs[i], static_cast<int>(i));
@@ -25,13 +27,14 @@ std::vector<layers::Layer> read_layers(const std::vector<layers::LayerSpec>& spe
     }
     result.push_back(std::move(layer));
   }
+  check_inputs(rules, result, log);
   return result;
 }
 
 Inputs read_and_compose(const std::vector<layers::LayerSpec>& specs, const plan::Rules& rules,
                         Log& log, const state::Manifest* known) {
   for (int attempt = 1;; ++attempt) {
-    Inputs inputs{read_layers(specs, log), {}};
+    Inputs inputs{read_layers(specs, rules, log), {}};
     try {
       inputs.composition = plan::compose(inputs.layers, rules, log, known);
     } catch (const InputError& error) {

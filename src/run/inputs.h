@@ -11,9 +11,11 @@
 
 namespace config_init::run {
 
-// Reads every layer of `specs` in order, logging each (files, or skipped when missing).
-// Throws InputError (see layers::read_layer).
-std::vector<layers::Layer> read_layers(const std::vector<layers::LayerSpec>& specs, Log& log);
+// Reads every layer of `specs` in order, logging each (files, or skipped when missing), then
+// checks them against `rules` (run/input_checks.h). Throws InputError (see
+// layers::read_layer, and check_inputs under --strict).
+std::vector<layers::Layer> read_layers(const std::vector<layers::LayerSpec>& specs,
+                                       const plan::Rules& rules, Log& log);
 
 // Reads the layers and composes them (plan::compose). When that fails and a kubelet
 // volume published an update meanwhile, reads everything again, up to

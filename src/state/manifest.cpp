@@ -256,8 +256,10 @@ private:
     throw InputError(name_ + ":" + text::line_column(text_, offset) + ": " + cause);
   }
   [[noreturn]] void missing(const char* key, const char* kind) const {
-    throw InputError(name_ + ": not a config-init manifest (field '" + key + "' missing or not a " +
-                     kind + ")");
+    const bool vowel =
+        kind[0] == 'a' || kind[0] == 'e' || kind[0] == 'i' || kind[0] == 'o' || kind[0] == 'u';
+    throw InputError(name_ + ": not a config-init manifest (field '" + key + "' missing or not " +
+                     (vowel ? "an " : "a ") + kind + ")");
   }
 
   size_t consumed() const { return static_cast<size_t>(progress_ - text_.data()); }

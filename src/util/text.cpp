@@ -43,6 +43,10 @@ const char* short_escape(char c) {
   }
 }
 
+std::string count_of(size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 std::string shown_key_path(const std::string& path) {
   return path.empty() ? "(top level)" : path;
 }

@@ -22,6 +22,9 @@ std::string line_column(std::string_view text, size_t offset);
 // \r), or nullptr when `c` has none.
 const char* short_escape(char c);
 
+// `count` and `noun`, with an "s" added unless `count` is 1: "1 file", "2 files".
+std::string count_of(size_t count, const std::string& noun);
+
 // A key path as messages name it: the path, or "(top level)" when it is empty.
 std::string shown_key_path(const std::string& path);
 

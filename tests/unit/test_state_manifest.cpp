@@ -37,8 +37,8 @@ const Value& member(const Value& table, const char* key, formats::Kind kind,
                     const std::string& name) {
   const Value* found = table.find(key);
   if (!found || found->kind() != kind) {
-    throw InputError(name + ": not a config-init manifest (field '" + key + "' missing or not a " +
-                     formats::kind_name(kind) + ")");
+    throw InputError(name + ": not a config-init manifest (field '" + key + "' missing or not " +
+                     formats::kind_with_article(kind) + ")");
   }
   return *found;
 }
@@ -488,16 +488,16 @@ TEST_SUITE("state::manifest") {
           name + ": not a config-init manifest (field 'sha256' missing or not a string)");
     CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
                                      "size": -1}])")) ==
-          name + ": not a config-init manifest (field 'size' missing or not a integer)");
+          name + ": not a config-init manifest (field 'size' missing or not an integer)");
     CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
                                      "size": 1.5}])")) ==
-          name + ": not a config-init manifest (field 'size' missing or not a integer)");
+          name + ": not a config-init manifest (field 'size' missing or not an integer)");
     CHECK(error_of(with_sources("[7]")) ==
           name + ": not a config-init manifest (field 'path' missing or not a string)");
     CHECK(error_of(with_sources("{}")) ==
-          name + ": not a config-init manifest (field 'sources' missing or not a array)");
+          name + ": not a config-init manifest (field 'sources' missing or not an array)");
     CHECK(error_of(with_sources("null")) ==
-          name + ": not a config-init manifest (field 'sources' missing or not a array)");
+          name + ": not a config-init manifest (field 'sources' missing or not an array)");
     CHECK(error_of(with_sources("[]")) == "");
     const Manifest parsed =
         state::parse_manifest(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
