@@ -17,7 +17,9 @@ two modes:
            readinessProbe (the same command, every 10 s) marks the pod not ready
            while the watcher is degraded (a re-run failed; the directory keeps the
            last good config). No livenessProbe: a degraded watcher is alive.
-           ConfigMap and Secret updates then reach the directory while the app runs.
+           ConfigMap and Secret updates then reach the directory while the app runs
+           (after the kubelet's propagation delay, up to about a minute); drop any
+           checksum annotation that would roll the pod on such a change.
 
 Call with a dict:
 
