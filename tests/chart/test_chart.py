@@ -2,6 +2,7 @@
 values schema, and offline validation against the Kubernetes schemas."""
 
 import base64
+import hashlib
 import json
 import shutil
 import tomllib
@@ -301,6 +302,32 @@ def render_notes(tools, tmp_path, values):
                 "--show-only", "templates/notes-under-test.yaml"])
     assert proc.returncode == 0, proc.stderr
     return yaml.safe_load(proc.stdout)["notes"]
+
+
+def test_notes_say_which_edits_survive_and_how_to_roll_an_existing_secret(tools, tmp_path):
+    values = values_for("codex", True)
+    values["persistence"] = {"enabled": False}
+    values["secret"] = {"existingSecret": "codex-auth"}
+    notes = render_notes(tools, tmp_path / "empty", values)
+    assert "survive a restart of its container inside the same pod, but not\na new pod" in notes
+    assert "survive the next start" not in notes
+    assert "kubectl rollout restart -n default statefulset/demo-coding-agent" in notes
+    values["persistence"] = {"enabled": True}
+    values["secret"] = {}
+    notes = render_notes(tools, tmp_path / "pvc", values)
+    assert "survive restarts and rollouts" in notes and "rollout restart" not in notes
+
+
+def test_an_existing_secret_gets_a_checksum_annotation(tools, tmp_path):
+    values = values_for("codex", True)
+    values["secret"] = {"existingSecret": "codex-auth"}
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump(values))
+    proc = run([tools.helm, "template", "demo", CHART, "-f", tmp_path / "v.yaml",
+                "--show-only", "templates/statefulset.yaml"])
+    assert proc.returncode == 0, proc.stderr
+    annotations = yaml.safe_load(proc.stdout)["spec"]["template"]["metadata"]["annotations"]
+    # Under `helm template` lookup finds nothing: the hash of "null".
+    assert annotations["checksum/secret"] == hashlib.sha256(b"null").hexdigest()
 
 
 def test_notes_describe_the_wiring(tools, tmp_path):
