@@ -1,4 +1,4 @@
-# Helm chart and plain-manifest targets (issue 6); included by the Makefile (`include mk/*.mk`).
+# Helm chart and plain-manifest targets; included by the Makefile (`include mk/*.mk`).
 #
 #   make helm-lint    helm lint --strict charts/coding-agent, for each agent and toggle
 #   make test-chart   tests/chart: helm lint; the rendered pod for each agent with
