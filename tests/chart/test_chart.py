@@ -4,8 +4,10 @@ values schema, and offline validation against the Kubernetes schemas."""
 import base64
 import hashlib
 import json
+import re
 import shutil
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -328,6 +330,15 @@ def test_an_existing_secret_gets_a_checksum_annotation(tools, tmp_path):
     annotations = yaml.safe_load(proc.stdout)["spec"]["template"]["metadata"]["annotations"]
     # Under `helm template` lookup finds nothing: the hash of "null".
     assert annotations["checksum/secret"] == hashlib.sha256(b"null").hexdigest()
+
+
+def test_the_chart_app_version_is_the_binary_version():
+    """`make image` tags config-init:<CMake project version>; the chart's default tag is
+    its appVersion: they must agree."""
+    cmake = (Path(__file__).resolve().parents[2] / "CMakeLists.txt").read_text()
+    version = re.search(r"project\(config-init VERSION ([0-9.]+)", cmake).group(1)
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["appVersion"] == version
 
 
 def test_notes_describe_the_wiring(tools, tmp_path):
