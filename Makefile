@@ -1,6 +1,7 @@
 # config-init: `make demo` and `make test` do all the set-up on a fresh Debian 12 machine.
 # Other targets: build, test-unit, test-integration, test-asan, format, clean; the image
-# (mk/image.mk) and chart (mk/chart.mk) targets are described in the README.
+# (mk/image.mk), chart (mk/chart.mk) and fresh-machine (mk/fresh.mk) targets are described
+# in the README.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
