@@ -1,7 +1,8 @@
 # config-init: `make demo` and `make test` do all the set-up on a fresh Debian 12 machine.
 # Other targets: build, test-unit, test-integration, test-asan, format, clean; the image
-# (mk/image.mk), chart (mk/chart.mk), reliability (mk/reliability.mk) and bench (mk/bench.mk)
-# targets are described in the README. `test` names every suite it runs.
+# (mk/image.mk), chart (mk/chart.mk), reliability (mk/reliability.mk), bench (mk/bench.mk) and
+# fresh-machine (mk/fresh.mk) targets are described in the README. `test` names every suite it
+# runs.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan

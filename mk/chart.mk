@@ -1,4 +1,4 @@
-# Helm chart and plain-manifest targets (issue 6); included by the Makefile (`include mk/*.mk`).
+# Helm chart and plain-manifest targets; included by the Makefile (`include mk/*.mk`).
 #
 #   make helm-lint    helm lint --strict charts/coding-agent, for each agent, toggle and
 #                     configInit.mode (init, sidecar)

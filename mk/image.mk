@@ -1,6 +1,7 @@
-# Container image targets (issue 5); included by the Makefile (`include mk/*.mk`).
+# Container image targets; included by the Makefile (`include mk/*.mk`).
 #
-#   make image                      build $(IMAGE) with $(DOCKER), print its size
+#   make image                      build $(IMAGE) (also tagged config-init:$(IMAGE_VERSION), the
+#                                   chart's default appVersion tag) with $(DOCKER), print its size
 #   make rehearse                   image + run it as a restricted init container would
 #                                   (tests/container/rehearse.sh)
 #   make test-container             the same with podman, set up by scripts/podman-setup.sh,
@@ -14,9 +15,12 @@
 # Decided once, when a recipe first needs it (so `make build` never asks Docker).
 DOCKER ?= $(eval DOCKER := $(shell DOCKER= scripts/pick-engine.sh))$(DOCKER)
 IMAGE ?= config-init:dev
-# The version the binary reports (CMake's project version), for the OCI label.
+# The version the binary reports (CMake's project version), for the OCI label and the
+# second tag (the chart's appVersion; tests/chart checks that the two agree).
 IMAGE_VERSION ?= $(shell sed -n 's/^project(config-init VERSION \([^ )]*\).*/\1/p' CMakeLists.txt)
-IMAGE_SOURCE ?= $(shell git remote get-url origin 2>/dev/null)
+# The OCI source label: the clone's remote, only when it is a URL (a local path says nothing
+# to whoever pulls the image).
+IMAGE_SOURCE ?= $(shell git remote get-url origin 2>/dev/null | grep -E '^(https?|ssh|git)://|^[^/:]+@[^/:]+:')
 IMAGE_BUILD_ARGS = --build-arg VERSION=$(or $(IMAGE_VERSION),dev) \
   $(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE))
 # podman reads the project's engine settings from here (see scripts/containers.conf), unless
@@ -29,11 +33,13 @@ IMAGE_ENGINE = $(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),
         image-test-engine
 
 # With podman: podman-setup.sh first (packages, and the base image built from Debian's archive
-# when it is missing: no container registry needs to be reachable).
+# when it is missing: no container registry needs to be reachable). The build stage is
+# labelled config-init.stage=build; its image is removed afterwards (only that one).
 image:
 	@echo "engine: $(DOCKER)"
 	$(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))' scripts/podman-setup.sh)
-	$(IMAGE_ENGINE) build $(IMAGE_BUILD_ARGS) -t $(IMAGE) .
+	$(IMAGE_ENGINE) build $(IMAGE_BUILD_ARGS) -t $(IMAGE) $(if $(IMAGE_VERSION),-t config-init:$(IMAGE_VERSION)) .
+	-@$(IMAGE_ENGINE) image prune -f --filter label=config-init.stage=build >/dev/null
 	@size=$$($(IMAGE_ENGINE) image inspect --format '{{.Size}}' $(IMAGE)) && \
 	  echo "image $(IMAGE): $$size bytes ($$((size / 1024)) KiB)"
 

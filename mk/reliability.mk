@@ -1,4 +1,4 @@
-# Reliability and security suite (issue 7); included by the Makefile (`-include mk/*.mk`).
+# Reliability and security suite; included by the Makefile (`-include mk/*.mk`).
 # What each test proves, what was tried and what was found: docs/reliability.md.
 #
 #   make test-reliability   short forms, part of `make test` (a few minutes): crash trials

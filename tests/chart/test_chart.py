@@ -2,9 +2,12 @@
 values schema, and offline validation against the Kubernetes schemas."""
 
 import base64
+import hashlib
 import json
+import re
 import shutil
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -431,6 +434,41 @@ def render_notes(tools, tmp_path, values):
                 "--show-only", "templates/notes-under-test.yaml"])
     assert proc.returncode == 0, proc.stderr
     return yaml.safe_load(proc.stdout)["notes"]
+
+
+def test_notes_say_which_edits_survive_and_how_to_roll_an_existing_secret(tools, tmp_path):
+    values = values_for("codex", True)
+    values["persistence"] = {"enabled": False}
+    values["secret"] = {"existingSecret": "codex-auth"}
+    notes = render_notes(tools, tmp_path / "empty", values)
+    assert "survive a restart of its container inside the same pod, but not\na new pod" in notes
+    assert "survive the next start" not in notes
+    assert "kubectl rollout restart -n default statefulset/demo-coding-agent" in notes
+    values["persistence"] = {"enabled": True}
+    values["secret"] = {}
+    notes = render_notes(tools, tmp_path / "pvc", values)
+    assert "survive restarts and rollouts" in notes and "rollout restart" not in notes
+
+
+def test_an_existing_secret_gets_a_checksum_annotation(tools, tmp_path):
+    values = values_for("codex", True)
+    values["secret"] = {"existingSecret": "codex-auth"}
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump(values))
+    proc = run([tools.helm, "template", "demo", CHART, "-f", tmp_path / "v.yaml",
+                "--show-only", "templates/statefulset.yaml"])
+    assert proc.returncode == 0, proc.stderr
+    annotations = yaml.safe_load(proc.stdout)["spec"]["template"]["metadata"]["annotations"]
+    # Under `helm template` lookup finds nothing: the hash of "null".
+    assert annotations["checksum/secret"] == hashlib.sha256(b"null").hexdigest()
+
+
+def test_the_chart_app_version_is_the_binary_version():
+    """`make image` tags config-init:<CMake project version>; the chart's default tag is
+    its appVersion: they must agree."""
+    cmake = (Path(__file__).resolve().parents[2] / "CMakeLists.txt").read_text()
+    version = re.search(r"project\(config-init VERSION ([0-9.]+)", cmake).group(1)
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["appVersion"] == version
 
 
 def test_notes_describe_the_wiring(tools, tmp_path):

@@ -1,4 +1,4 @@
-"""The log line of a backup says why the file was backed up (issue 16)."""
+"""The log line of a backup says why the file was backed up."""
 
 from conftest import run, write_tree
 

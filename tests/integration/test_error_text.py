@@ -1,4 +1,4 @@
-"""The wording of errors and summaries a user meets first (issue 16)."""
+"""The wording of errors and summaries a user meets first."""
 
 from conftest import run, write_tree
 

@@ -1,4 +1,4 @@
-"""explain names the layer of each element of a combined array (issue 16)."""
+"""explain names the layer of each element of a combined array."""
 
 from conftest import run, write_tree
 

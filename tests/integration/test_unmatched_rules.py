@@ -1,4 +1,4 @@
-"""Rules that match no file of any layer, --arrays per key path, no layer at all (issue 16)."""
+"""Rules that match no file of any layer, --arrays per key path, no layer at all."""
 
 import json
 

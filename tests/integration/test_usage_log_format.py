@@ -1,4 +1,4 @@
-"""Usage errors are logged in the format asked for (issue 16)."""
+"""Usage errors are logged in the format asked for."""
 
 from conftest import run
 
