@@ -32,7 +32,7 @@ enum class Kind : uint8_t {
   integer,    // -2^63 .. 2^63-1, written as a signed number
   unsigned64, // 0 .. 2^64-1
   boolean,
-  octal,   // a string of 1 to 7 octal digits held as a number (a file mode)
+  octal,   // a number written as a string of octal digits (a file mode; its check validates)
   strings, // an array of strings (other items are skipped when read)
   records, // an array of records of another schema
 };

@@ -36,6 +36,16 @@ bool lock_is_free(const std::string& path) {
   return free;
 }
 
+// Takes the lock on DEST/.config-init/lock as another run would; released by closing the
+// descriptor returned.
+int hold_lock(const TempDir& tmp) {
+  REQUIRE(::mkdir((tmp / ".config-init").c_str(), 0755) == 0);
+  const int fd = ::open((tmp / ".config-init/lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX) == 0);
+  return fd;
+}
+
 } // namespace
 
 TEST_SUITE("state::DestinationLock") {
@@ -63,10 +73,7 @@ TEST_SUITE("state::DestinationLock") {
   TEST_CASE("a held lock is waited for, and the wait is logged once") {
     TempDir tmp;
     const SafeDir dest = open_dest(tmp);
-    REQUIRE(::mkdir((tmp / ".config-init").c_str(), 0755) == 0);
-    const int holder = ::open((tmp / ".config-init/lock").c_str(), O_RDWR | O_CREAT, 0644);
-    REQUIRE(holder >= 0);
-    REQUIRE(::flock(holder, LOCK_EX) == 0);
+    const int holder = hold_lock(tmp);
     std::ostringstream out;
     Log log(LogFormat::text, out);
     std::atomic<bool> acquired{false};
@@ -91,10 +98,7 @@ TEST_SUITE("state::DestinationLock") {
   TEST_CASE("a lock file removed by the run waited for is created again and locked") {
     TempDir tmp;
     const SafeDir dest = open_dest(tmp);
-    REQUIRE(::mkdir((tmp / ".config-init").c_str(), 0755) == 0);
-    const int holder = ::open((tmp / ".config-init/lock").c_str(), O_RDWR | O_CREAT, 0644);
-    REQUIRE(holder >= 0);
-    REQUIRE(::flock(holder, LOCK_EX) == 0);
+    const int holder = hold_lock(tmp);
     std::ostringstream out;
     Log log(LogFormat::text, out);
     std::atomic<bool> acquired{false};
