@@ -118,7 +118,8 @@ TEST_SUITE("publish::Publisher") {
     REQUIRE(::chmod((dest / "x.txt").c_str(), 0600) == 0);
     plan::Plan plan;
     plan.changes.push_back(change(Action::chmod, "x.txt", "abc", 0644));
-    publish::Publisher publisher(dest.dir, plan::Rules{});
+    const plan::Rules rules; // (the publisher keeps a reference)
+    publish::Publisher publisher(dest.dir, rules);
     const publish::PublishReport report = publisher.publish_files(plan);
     CHECK(report.files_written == 0);
     CHECK(dest.mode("x.txt") == 0644);
@@ -136,7 +137,8 @@ TEST_SUITE("publish::Publisher") {
     plan::Plan plan;
     plan.changes.push_back(change(Action::remove, "old/x.toml", "a = 1\n"));
     plan.directories_to_remove = {"old", "kept"};
-    publish::Publisher publisher(dest.dir, plan::Rules{});
+    const plan::Rules rules; // (the publisher keeps a reference)
+    publish::Publisher publisher(dest.dir, rules);
     const publish::PublishReport report = publisher.publish_files(plan);
     CHECK_FALSE(dest.exists("old/x.toml"));
     CHECK_FALSE(dest.exists(state::base_path("old/x.toml")));
@@ -152,7 +154,8 @@ TEST_SUITE("publish::Publisher") {
     plan.changes.push_back(change(Action::update, "conf/x.txt", "the layers'"));
     plan.changes.back().drifted = true;
     plan.changes.back().backup = true;
-    publish::Publisher publisher(dest.dir, plan::Rules{});
+    const plan::Rules rules; // (the publisher keeps a reference)
+    publish::Publisher publisher(dest.dir, rules);
     const publish::PublishReport report = publisher.publish_files(plan);
     REQUIRE(report.backups.size() == 1);
     CHECK(report.backups[0].first == "conf/x.txt");
@@ -177,7 +180,8 @@ TEST_SUITE("publish::Publisher") {
     copy.file.source = sources / "src.txt";
     copy.file.source_identity = "an identity it no longer has";
     plan.changes.push_back(copy);
-    publish::Publisher publisher(dest.dir, plan::Rules{});
+    const plan::Rules rules; // (the publisher keeps a reference)
+    publish::Publisher publisher(dest.dir, rules);
     CHECK_THROWS_WITH_AS(
         publisher.publish_files(plan),
         (sources / "src.txt" + " changed while config-init was reading it; run again").c_str(),
@@ -200,7 +204,8 @@ TEST_SUITE("publish::Publisher") {
     copy.file.source = sources / "src.bin";
     copy.file.source_identity = source_identity(st);
     plan.changes.push_back(copy);
-    publish::Publisher publisher(dest.dir, plan::Rules{});
+    const plan::Rules rules; // (the publisher keeps a reference)
+    publish::Publisher publisher(dest.dir, rules);
     CHECK(publisher.publish_files(plan).files_written == 1);
     CHECK(read_file(dest / "copied.bin") == "abc");
   }
@@ -211,7 +216,8 @@ TEST_SUITE("publish::Publisher") {
     plan.changes.push_back(change(Action::create, "c.yaml", "a: 1\n"));
     plan.changes.back().base = "a: 1\n";
     {
-      publish::Publisher publisher(dest.dir, plan::Rules{});
+      const plan::Rules rules; // (the publisher keeps a reference)
+      publish::Publisher publisher(dest.dir, rules);
       publisher.publish_files(plan);
     }
     CHECK(read_file(dest / "c.yaml") == "a: 1\n");
