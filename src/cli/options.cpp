@@ -260,8 +260,9 @@ Options parse_options(int argc, const char* const* argv) {
   options.dest = single("dest").value_or("");
   options.spec = single("spec");
   options.termination_log = single("termination-log");
-  if (const auto strict = single("strict")) options.rules.strict = parse_bool(*strict, "strict");
-  if (const auto quiet = single("quiet")) options.quiet = parse_bool(*quiet, "quiet");
+  if (const auto strict = single("strict"))
+    options.rules.strict = parse_bool(*strict, "CONFIG_INIT_STRICT");
+  if (const auto quiet = single("quiet")) options.quiet = parse_bool(*quiet, "CONFIG_INIT_QUIET");
   options.log_format = default_log_format();
   if (const auto format = single("log-format")) {
     if (*format == "text") {
@@ -283,7 +284,8 @@ Options parse_options(int argc, const char* const* argv) {
     }
   }
   if (const auto owner = single("chown")) options.rules.owner = parse_owner(*owner);
-  if (const auto group = single("group-writable"); group && parse_bool(*group, "group-writable")) {
+  if (const auto group = single("group-writable");
+      group && parse_bool(*group, "CONFIG_INIT_GROUP_WRITABLE")) {
     options.rules.file_mode |= 0060;
     options.rules.secret_file_mode |= 0060;
     options.rules.directory_mode |= 0070;

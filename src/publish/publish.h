@@ -56,7 +56,7 @@ public:
 private:
   struct Phases;
   const SafeDir& dest_;
-  const plan::Rules& rules_;
+  const plan::Rules rules_; // a copy: a temporary Rules may be passed
   std::unique_ptr<Phases> phases_;
 };
 

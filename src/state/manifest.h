@@ -54,7 +54,7 @@ struct ManifestSource {
 };
 
 struct Manifest {
-  int version = 1;
+  int64_t version = 1; // as read: a value out of int range is refused, not truncated
   std::string tool_version;
   std::vector<ManifestLayer> layers;
   std::vector<ManifestFile> files; // sorted by path

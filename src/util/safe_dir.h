@@ -24,8 +24,8 @@ public:
   };
 
   SafeDir() = default;
-  // Opens the directory `path`; fails with ELOOP when `path` itself is a symlink and
-  // ENOTDIR when it is not a directory.
+  // Opens the directory `path`; fails with ENOTDIR when `path` itself is a symlink (Linux
+  // reports that for O_DIRECTORY | O_NOFOLLOW; some systems say ELOOP) or not a directory.
   static int open(const std::string& path, SafeDir& out);
 
   int fd() const { return fd_.get(); }

@@ -170,7 +170,7 @@ TEST_SUITE("cli::options") {
     CHECK(usage_error({"--layer", "/a", "--des", "/d"}) != "");
     ::setenv("CONFIG_INIT_STRICT", "maybe", 1);
     CHECK(usage_error({"--layer", "/a", "--dest", "/d"}) ==
-          "strict='maybe': expected true or false");
+          "CONFIG_INIT_STRICT='maybe': expected true or false");
   }
 
   TEST_CASE("rules from flags: policies, arrays, on-drift, group-writable, strict") {

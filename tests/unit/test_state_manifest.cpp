@@ -340,6 +340,9 @@ TEST_SUITE("state::manifest") {
           name + ": manifest version 2 is not supported by this config-init");
     CHECK(error_of(R"({"version": -1, "layers": []})") ==
           name + ": manifest version -1 is not supported by this config-init");
+    // Not truncated to 1 on its way into the record.
+    CHECK(error_of(R"({"version": 4294967297, "layers": []})") ==
+          name + ": manifest version 4294967297 is not supported by this config-init");
     CHECK(error_of(R"({"version": 1})") == missing("layers", "an array"));
     CHECK(error_of(R"({"version": 1, "layers": {}})") == missing("layers", "an array"));
     CHECK(error_of(R"({"version": 1, "layers": []})") == missing("files", "an array"));
