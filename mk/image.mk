@@ -55,6 +55,9 @@ test-container: image-podman-setup
 	$(MAKE) --no-print-directory rehearse DOCKER=podman CODEX="$$codex"
 	@$(MAKE) --no-print-directory image-check-codex-defaults
 	@$(MAKE) --no-print-directory image-test-engine
+	@left=$$(podman images -q --filter label=config-init.stage=build); \
+	if [ -n "$$left" ]; then echo "error: build-stage images left behind: $$left" >&2; exit 1; fi; \
+	echo "no build-stage image left behind"
 
 # The engine choice of `make rehearse` (fake docker and podman commands on PATH).
 image-test-engine:
