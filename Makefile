@@ -71,6 +71,7 @@ test-asan: deps test-deps
 
 # Every test. `.ci/run` calls exactly this.
 test: test-unit test-integration test-asan test-container test-chart test-reliability
+	@$(MAKE) --no-print-directory image-clean DOCKER=podman
 	@echo "make test: all suites passed"
 
 format:

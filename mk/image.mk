@@ -7,6 +7,8 @@
 #   make test-container             the same with podman, set up by scripts/podman-setup.sh,
 #                                   plus the real-Codex check of defaults/codex and the
 #                                   engine-choice test
+#   make image-clean                remove the build stage's image that `image` keeps for its
+#                                   layer cache (`make test` ends with it)
 #
 # Variables: DOCKER (engine; default: docker when its daemon answers, else podman, as
 # scripts/pick-engine.sh decides), IMAGE (tag, default config-init:dev).
@@ -30,16 +32,16 @@ IMAGE_IS_PODMAN = $(filter podman,$(notdir $(firstword $(DOCKER))))
 IMAGE_ENGINE = $(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))') $(DOCKER)
 
 .PHONY: image rehearse test-container image-podman-setup image-check-codex-defaults \
-        image-test-engine
+        image-test-engine image-clean
 
 # With podman: podman-setup.sh first (packages, and the base image built from Debian's archive
 # when it is missing: no container registry needs to be reachable). The build stage is
-# labelled config-init.stage=build; its image is removed afterwards (only that one).
+# labelled config-init.stage=build and kept, so that the next build reuses its layers;
+# `make image-clean` (run at the end of `make test`) removes it (only that one).
 image:
 	@echo "engine: $(DOCKER)"
 	$(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))' scripts/podman-setup.sh)
 	$(IMAGE_ENGINE) build $(IMAGE_BUILD_ARGS) -t $(IMAGE) $(if $(IMAGE_VERSION),-t config-init:$(IMAGE_VERSION)) .
-	-@$(IMAGE_ENGINE) image prune -f --filter label=config-init.stage=build >/dev/null
 	@size=$$($(IMAGE_ENGINE) image inspect --format '{{.Size}}' $(IMAGE)) && \
 	  echo "image $(IMAGE): $$size bytes ($$((size / 1024)) KiB)"
 
@@ -55,7 +57,12 @@ test-container: image-podman-setup
 	$(MAKE) --no-print-directory rehearse DOCKER=podman CODEX="$$codex"
 	@$(MAKE) --no-print-directory image-check-codex-defaults
 	@$(MAKE) --no-print-directory image-test-engine
-	@left=$$(podman images -q --filter label=config-init.stage=build); \
+
+# Removes the build stage's image (labelled config-init.stage=build) and checks that none is
+# left: `make test` ends with it, so that it leaves no 800 MB build image behind.
+image-clean:
+	-@$(IMAGE_ENGINE) image prune -f --filter label=config-init.stage=build >/dev/null
+	@left=$$($(IMAGE_ENGINE) images -q --filter label=config-init.stage=build 2>/dev/null); \
 	if [ -n "$$left" ]; then echo "error: build-stage images left behind: $$left" >&2; exit 1; fi; \
 	echo "no build-stage image left behind"
 
