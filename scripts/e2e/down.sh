@@ -58,7 +58,7 @@ fi
 stop containerd
 # Shims that outlived containerd, found by the cluster's socket on their command line.
 for d in /proc/[0-9]*; do
-  tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $E2E_RUN/containerd.sock " || continue
+  tr "\\0" " " 2>/dev/null <"$d/cmdline" | grep -q "^/usr/bin/containerd-shim-runc-v2 .*-address $E2E_RUN/containerd.sock " || continue
   p=${d#/proc/}
   for c in $(cat "/proc/$p/task/"*/children 2>/dev/null); do kill -9 "$c" 2>/dev/null; done
   kill -9 "$p" 2>/dev/null && say "killed leftover shim $p"
@@ -80,21 +80,39 @@ done
 ip link show "$E2E_BRIDGE" >/dev/null 2>&1 && ip link del "$E2E_BRIDGE" && say "removed bridge $E2E_BRIDGE"
 rm -f /var/lib/cni/results/config-init-e2e-* 2>/dev/null
 
-# 4. The kubelet's cgroups (cgroupfs driver), deepest first.
+# 4. The iptables chains the kubelet creates at start (canaries, KUBE-FIREWALL), unless they
+#    were there before up.sh (another kubelet on the machine).
+if [ -f "$E2E_RUN/iptables.ours" ]; then
+  for ipt in iptables ip6tables; do
+    command -v $ipt >/dev/null 2>&1 || continue
+    $ipt -w -D INPUT -j KUBE-FIREWALL 2>/dev/null
+    $ipt -w -D OUTPUT -j KUBE-FIREWALL 2>/dev/null
+    for table in filter nat mangle; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-IPTABLES-HINT; do
+        $ipt -w -t $table -F $chain 2>/dev/null && $ipt -w -t $table -X $chain 2>/dev/null
+      done
+    done
+  done
+fi
+
+# 5. The kubelet's cgroups (cgroupfs driver), deepest first.
 for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
   [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
 done
 
-# 5. The kernel tunables the kubelet sets at start-up (up.sh restores them too; again here
+# 6. The kernel tunables the kubelet sets at start-up (up.sh restores them too; again here
 #    in case up.sh was interrupted before).
 if [ -f "$E2E_RUN/sysctl.saved" ]; then
   while read -r kv; do [ -n "$kv" ] && sysctl -qw "$kv"; done <"$E2E_RUN/sysctl.saved"
 fi
 
-# 6. The state: etcd data is on tmpfs under $E2E_RUN; pods' volumes under $E2E_STATE.
+# 7. The state: etcd data is on tmpfs under $E2E_RUN; pods' volumes under $E2E_STATE.
+kube_chains() { { iptables-save; ip6tables-save; } 2>/dev/null | grep -E '^:KUBE-(FIREWALL|KUBELET-CANARY|IPTABLES-HINT) '; }
+[ -f "$E2E_RUN/iptables.ours" ] && leftover_chains=$(kube_chains)
 rm -rf "$E2E_RUN" "$E2E_STATE/kubelet" "$E2E_STATE/containerd" "$E2E_STATE/pod-logs" "$E2E_STATE/volumes"
 
 left=$(awk '{print $2}' /proc/self/mounts | grep -E "^($E2E_STATE|$E2E_RUN)(/|$)")
 [ -n "$left" ] && { say "error: mounts left behind: $left"; exit 1; }
 ip link show "$E2E_BRIDGE" >/dev/null 2>&1 && { say "error: bridge $E2E_BRIDGE left behind"; exit 1; }
+[ -n "${leftover_chains:-}" ] && { say "error: iptables chains left behind: $leftover_chains"; exit 1; }
 say "done"

@@ -134,7 +134,7 @@ start kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --authorization-kubeconfig="$E2E_RUN/controller-manager.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false \
   --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
-  --use-service-account-credentials=false --allocate-node-cidrs=false \
+  --use-service-account-credentials=true --allocate-node-cidrs=false \
   --controllers='*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle' \
   --profiling=false
 start kube-scheduler "$K8S_BIN/kube-scheduler" \
@@ -149,6 +149,9 @@ start kube-scheduler "$K8S_BIN/kube-scheduler" \
 tunables="vm.overcommit_memory kernel.panic kernel.panic_on_oops vm.panic_on_oom"
 saved=$(for k in $tunables; do echo "$k=$(sysctl -n "$k")"; done)
 echo "$saved" >"$E2E_RUN/sysctl.saved"
+# The kubelet also creates iptables chains (KUBE-KUBELET-CANARY, ...): down.sh removes them
+# unless they were there before.
+{ iptables-save; ip6tables-save; } 2>/dev/null | grep -q '^:KUBE-KUBELET-CANARY ' || touch "$E2E_RUN/iptables.ours"
 start kubelet "$K8S_BIN/kubelet" \
   --config="$E2E_RUN/kubelet-config.yaml" --kubeconfig="$E2E_RUN/kubelet.kubeconfig" \
   --root-dir="$E2E_STATE/kubelet" --hostname-override="$E2E_NODE" --node-ip=127.0.0.1 --v=1
