@@ -1,9 +1,11 @@
 # config-init: one static binary in a FROM scratch image, run as a Kubernetes
 # init container. Build:  docker build -t config-init:dev .   (or `make image`)
-# Works unchanged with podman (`make image DOCKER=podman`).
+# Works unchanged with podman (`make image` picks it when no Docker daemon answers).
 
 # ---- build stage: compile, run the unit tests, strip ----------------------------
 FROM debian:bookworm-slim AS build
+# `make image` removes this stage's image afterwards by this label (and nothing else).
+LABEL config-init.stage=build
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

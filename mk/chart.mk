@@ -1,9 +1,11 @@
-# Helm chart and plain-manifest targets (issue 6); included by the Makefile (`include mk/*.mk`).
+# Helm chart and plain-manifest targets; included by the Makefile (`include mk/*.mk`).
 #
-#   make helm-lint    helm lint --strict charts/coding-agent, for each agent and toggle
+#   make helm-lint    helm lint --strict charts/coding-agent, for each agent, toggle and
+#                     configInit.mode (init, sidecar)
 #   make test-chart   tests/chart: helm lint; the rendered pod for each agent with
-#                     configInit on and off; the values schema; every rendered manifest
-#                     and deploy/ validated offline (kubernetes-validate); and the chart's
+#                     configInit on (init and sidecar mode) and off; the values schema;
+#                     every rendered manifest and deploy/ validated offline
+#                     (kubernetes-validate); and the chart's
 #                     ConfigMap + init container args run through build/config-init,
 #                     the result checked by the real Codex CLI (tests/container/
 #                     check-codex-config.sh, which installs it from npm, cached)
@@ -31,10 +33,11 @@ chart-tools:
 
 helm-lint:
 	@eval "$$($(CHART_TOOLS))" && \
-	for agent in $(CHART_AGENTS); do for enabled in true false; do \
-	  echo "helm lint $(CHART_DIR) (agent=$$agent, configInit.enabled=$$enabled)"; \
+	for agent in $(CHART_AGENTS); do for ci in true,init true,sidecar false,init; do \
+	  enabled=$${ci%,*}; mode=$${ci#*,}; \
+	  echo "helm lint $(CHART_DIR) (agent=$$agent, configInit.enabled=$$enabled, mode=$$mode)"; \
 	  "$$HELM" lint --strict --quiet $(CHART_DIR) \
-	    --set agent=$$agent --set configInit.enabled=$$enabled || exit 1; \
+	    --set agent=$$agent --set configInit.enabled=$$enabled --set configInit.mode=$$mode || exit 1; \
 	done; done
 
 # `build` (the Makefile's) provides the binary the chart-and-binary tests run.

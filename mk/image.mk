@@ -1,45 +1,51 @@
-# Container image targets (issue 5); included by the Makefile (`include mk/*.mk`).
+# Container image targets; included by the Makefile (`include mk/*.mk`).
 #
-#   make image                      build $(IMAGE) with $(DOCKER), print its size
+#   make image                      build $(IMAGE) (also tagged config-init:$(IMAGE_VERSION), the
+#                                   chart's default appVersion tag) with $(DOCKER), print its size
 #   make rehearse                   image + run it as a restricted init container would
 #                                   (tests/container/rehearse.sh)
 #   make test-container             the same with podman, set up by scripts/podman-setup.sh,
-#                                   plus the real-Codex check of defaults/codex
+#                                   plus the real-Codex check of defaults/codex and the
+#                                   engine-choice test
 #
-# Variables: DOCKER (engine, default docker), IMAGE (tag, default config-init:dev).
+# Variables: DOCKER (engine; default: docker when its daemon answers, else podman, as
+# scripts/pick-engine.sh decides), IMAGE (tag, default config-init:dev).
 # Helper targets are prefixed `image-` to keep clear of the Makefile's own.
 
-DOCKER ?= docker
+# Decided once, when a recipe first needs it (so `make build` never asks Docker).
+DOCKER ?= $(eval DOCKER := $(shell DOCKER= scripts/pick-engine.sh))$(DOCKER)
 IMAGE ?= config-init:dev
-# The version the binary reports (CMake's project version), for the OCI label.
+# The version the binary reports (CMake's project version), for the OCI label and the
+# second tag (the chart's appVersion; tests/chart checks that the two agree).
 IMAGE_VERSION ?= $(shell sed -n 's/^project(config-init VERSION \([^ )]*\).*/\1/p' CMakeLists.txt)
-IMAGE_SOURCE ?= $(shell git remote get-url origin 2>/dev/null)
+# The OCI source label: the clone's remote, only when it is a URL (a local path says nothing
+# to whoever pulls the image).
+IMAGE_SOURCE ?= $(shell git remote get-url origin 2>/dev/null | grep -E '^(https?|ssh|git)://|^[^/:]+@[^/:]+:')
 IMAGE_BUILD_ARGS = --build-arg VERSION=$(or $(IMAGE_VERSION),dev) \
   $(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE))
-# podman reads the project's engine settings from here (see scripts/containers.conf).
+# podman reads the project's engine settings from here (see scripts/containers.conf), unless
+# the caller set CONTAINERS_CONF (podman then reads only that file).
 IMAGE_CONTAINERS_CONF := $(CURDIR)/scripts/containers.conf
+IMAGE_IS_PODMAN = $(filter podman,$(notdir $(firstword $(DOCKER))))
+IMAGE_ENGINE = $(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))') $(DOCKER)
 
-# `make rehearse DOCKER=podman`: podman on the Debian test machines only works
-# with that file (runc, cgroupfs, ulimits, host network for builds), so it is
-# used when CONTAINERS_CONF is not set and runc is installed. Set
-# CONTAINERS_CONF yourself to use another (podman then reads only that file).
-ifeq ($(notdir $(firstword $(DOCKER))),podman)
-ifeq ($(origin CONTAINERS_CONF),undefined)
-ifneq ($(shell command -v runc 2>/dev/null),)
-export CONTAINERS_CONF := $(IMAGE_CONTAINERS_CONF)
-endif
-endif
-endif
+.PHONY: image rehearse test-container image-podman-setup image-check-codex-defaults \
+        image-test-engine
 
-.PHONY: image rehearse test-container image-podman-setup image-check-codex-defaults
-
+# With podman: podman-setup.sh first (packages, and the base image built from Debian's archive
+# when it is missing: no container registry needs to be reachable). The build stage is
+# labelled config-init.stage=build; its image is removed afterwards (only that one).
 image:
-	$(DOCKER) build $(IMAGE_BUILD_ARGS) -t $(IMAGE) .
-	@size=$$($(DOCKER) image inspect --format '{{.Size}}' $(IMAGE)) && \
+	@echo "engine: $(DOCKER)"
+	$(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))' scripts/podman-setup.sh)
+	$(IMAGE_ENGINE) build $(IMAGE_BUILD_ARGS) -t $(IMAGE) $(if $(IMAGE_VERSION),-t config-init:$(IMAGE_VERSION)) .
+	-@$(IMAGE_ENGINE) image prune -f --filter label=config-init.stage=build >/dev/null
+	@size=$$($(IMAGE_ENGINE) image inspect --format '{{.Size}}' $(IMAGE)) && \
 	  echo "image $(IMAGE): $$size bytes ($$((size / 1024)) KiB)"
 
 rehearse: image
-	DOCKER='$(DOCKER)' CODEX='$(CODEX)' tests/container/rehearse.sh $(IMAGE)
+	$(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))') \
+	  DOCKER='$(DOCKER)' CODEX='$(CODEX)' tests/container/rehearse.sh $(IMAGE)
 
 # Everything podman does here uses the project's containers.conf.
 test-container: export CONTAINERS_CONF := $(IMAGE_CONTAINERS_CONF)
@@ -48,6 +54,11 @@ test-container: image-podman-setup
 	if [ $$rc -eq 77 ]; then codex=; elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
 	$(MAKE) --no-print-directory rehearse DOCKER=podman CODEX="$$codex"
 	@$(MAKE) --no-print-directory image-check-codex-defaults
+	@$(MAKE) --no-print-directory image-test-engine
+
+# The engine choice of `make rehearse` (fake docker and podman commands on PATH).
+image-test-engine:
+	tests/container/test-pick-engine.sh
 
 image-podman-setup:
 	CONTAINERS_CONF='$(IMAGE_CONTAINERS_CONF)' scripts/podman-setup.sh

@@ -1,4 +1,4 @@
-# Reliability and security suite (issue 7); included by the Makefile (`-include mk/*.mk`).
+# Reliability and security suite; included by the Makefile (`-include mk/*.mk`).
 # What each test proves, what was tried and what was found: docs/reliability.md.
 #
 #   make test-reliability   short forms, part of `make test` (a few minutes): crash trials
@@ -34,9 +34,6 @@ REL_SOAK_INJECT ?= 200
 REL_SOAK_ROUNDS ?= 20
 
 .PHONY: test-reliability rel-pytest fuzz-short fuzz fuzz-build fuzz-corpus soak
-
-# `make test` runs this too (a prerequisite added here, the recipe stays the Makefile's).
-test: test-reliability
 
 # Both halves run even when the first fails, so one run reports every failure.
 test-reliability: build test-deps fuzz-build

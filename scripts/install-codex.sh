@@ -26,7 +26,18 @@ if [ -x "$codex" ] && have=$("$codex" --version 2>/dev/null); then
   say "present: $have, but $version is wanted"
 fi
 
-command -v npm >/dev/null || { say "error: npm not found (apt-get install npm, or Node.js)"; exit 1; }
+# No npm: Debian's nodejs and npm (the Codex package is a native binary; any Node runs npm).
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    say "error: npm not found; run as root on Debian (apt-get install nodejs npm) or install Node.js"
+    exit 1
+  fi
+  say "npm not found: installing Debian's nodejs and npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm ca-certificates >/dev/null
+  command -v npm >/dev/null || { say "error: npm still missing after apt-get install npm"; exit 1; }
+fi
 
 # Tell "registry unreachable" (skip) apart from every other failure (fail).
 if ! npm ping --fetch-timeout=30000 --fetch-retries=1 >/dev/null 2>&1; then

@@ -12,8 +12,10 @@
 #   CONFIG_INIT_CACHE            cache root (default /var/cache/config-init)
 #   HELM_VERSION                 Helm release to build (default v3.19.0)
 #   KUBERNETES_VALIDATE_VERSION  kubernetes-validate release (default 1.37.0: schemas 1.25-1.37)
-#   GO                           go binary (default: `go` on PATH, else /usr/local/go/bin/go)
-#   PYTHON                       python interpreter for the venv (default python3)
+#   GO                           go binary (default: what scripts/install-go.sh prints: a Go
+#                                >= 1.24 found on the machine or fetched into the cache)
+#   PYTHON                       python interpreter for the venv (default python3; Debian's
+#                                python3-venv is installed when it is missing)
 set -euo pipefail
 
 cache=${CONFIG_INIT_CACHE:-/var/cache/config-init}
@@ -46,10 +48,8 @@ print(m.version("kubernetes-validate"))' 2>/dev/null)" = "$kv_version" ]
 if ! helm_ok; then
   go=${GO:-}
   if [ -z "$go" ]; then
-    if command -v go >/dev/null 2>&1; then go=go
-    elif [ -x /usr/local/go/bin/go ]; then go=/usr/local/go/bin/go
-    else die "go not found (set GO=/path/to/go); Helm is built from the Go module proxy"
-    fi
+    go=$(CONFIG_INIT_CACHE="$cache" "$(dirname "${BASH_SOURCE[0]}")/install-go.sh") ||
+      die "no Go >= 1.24 for building Helm (scripts/install-go.sh failed; or set GO=/path/to/go)"
   fi
   log "building helm $helm_version with $("$go" version) (a few minutes the first time)"
   # Module and build caches live in the cache too, so a rebuild after a version bump is fast.
@@ -74,6 +74,15 @@ if ! helm_ok; then
 fi
 
 if ! kv_ok; then
+  # Debian splits venv (ensurepip) out of python3: install python3-venv when it is missing.
+  if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1 && [ "$python" = python3 ] &&
+    command -v apt-get >/dev/null 2>&1; then
+    [ "$(id -u)" -eq 0 ] || die "python3 -m venv needs Debian's python3-venv; run as root or install it"
+    log "installing Debian's python3-venv (python3 -m venv needs it)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
   command -v "$python" >/dev/null 2>&1 || die "$python not found; kubernetes-validate needs Python 3"
   log "installing kubernetes-validate==$kv_version and $pytest_req into $venv"
   rm -rf "$venv"

@@ -8,7 +8,8 @@
 # Env:   CONTAINERS_CONF     default: <repo>/scripts/containers.conf
 #        CONFIG_INIT_CACHE   default: /var/cache/config-init
 #        BASE_IMAGE          default: docker.io/library/debian:bookworm-slim
-#        DEBIAN_MIRROR       default: http://deb.debian.org/debian
+# The rootfs comes from the machine's own apt sources (the Debian bookworm suites that
+# `apt-cache policy` lists), so it uses whatever mirror this machine is set up with.
 # Afterwards: export CONTAINERS_CONF=<the path printed> and use `podman` as DOCKER.
 set -euo pipefail
 
@@ -16,7 +17,6 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$repo/scripts/containers.conf}
 cache=${CONFIG_INIT_CACHE:-/var/cache/config-init}
 base_image=${BASE_IMAGE:-docker.io/library/debian:bookworm-slim}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 tarball=$cache/bookworm-minbase.tar
 
 say() { echo "podman-setup: $*" >&2; }
@@ -56,6 +56,21 @@ if [ -s "$tarball" ]; then
   say "base image missing; importing cached rootfs $tarball"
 else
   say "base image missing; building rootfs with mmdebstrap into $tarball (about 30 s)"
+  # One "deb URI SUITE main" line per Debian bookworm suite this machine's apt knows.
+  debian_sources() {
+    apt-cache policy | awk '
+      /^ *[0-9]+ [a-z]+:\/\// { uri = $2; split($3, part, "/"); suite = part[1]; next }
+      /^ *release / && /o=Debian,/ && uri != "" && suite ~ /^bookworm/ {
+        print "deb " uri " " suite " main"; uri = "" }' | sort -u
+  }
+  mapfile -t sources < <(debian_sources)
+  if [ ${#sources[@]} -eq 0 ]; then
+    [ "$(id -u)" -eq 0 ] || die "apt knows no Debian bookworm source; run apt-get update as root"
+    apt-get update -qq
+    mapfile -t sources < <(debian_sources)
+  fi
+  [ ${#sources[@]} -gt 0 ] || die "apt-cache policy lists no Debian bookworm source on this machine"
+  say "apt sources: ${sources[*]}"
   mkdir -p "$cache"
   tmp=$(mktemp "$cache/.bookworm-minbase.XXXXXX.tar")
   trap 'rm -f "$tmp"' EXIT
@@ -66,10 +81,7 @@ else
     --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    bookworm "$tmp" \
-    "deb $mirror bookworm main" \
-    "deb $mirror bookworm-updates main" \
-    "deb ${mirror%/debian}/debian-security bookworm-security main"
+    bookworm "$tmp" "${sources[@]}"
   mv -f "$tmp" "$tarball"
   trap - EXIT
 fi

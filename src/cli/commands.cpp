@@ -3,6 +3,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <iostream>
 #include <unistd.h>
@@ -60,7 +61,7 @@ const std::vector<Command>& commands() {
       {"plan", "[FLAGS]", "show what materialize would change, as a diff; writes nothing",
        run_plan},
       {"render", "[FLAGS] PATH", "print the merged content of one file", run_render},
-      {"explain", "[FLAGS] PATH", "print each key of one file with the layer it came from",
+      {"explain", "[FLAGS] PATH", "print each key (and combined array element) with its layer",
        run_explain},
       {"verify", "--dest DIR", "re-hash the managed files; exit 5 naming any that changed",
        run_verify},
@@ -75,9 +76,40 @@ const Command* find_command(const std::string& name) {
   return nullptr;
 }
 
+const Command* suggest_command(const std::string& name) {
+  // Optimal string alignment distance (Levenshtein plus adjacent transpositions).
+  const auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i)
+      d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j)
+      d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.size()][b.size()];
+  };
+  const Command* best = nullptr;
+  size_t best_distance = 3; // more than two edits: no suggestion
+  for (const Command& command : commands()) {
+    const size_t d = distance(name, command.name);
+    if (d < best_distance) {
+      best = &command;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 int main(int argc, const char* const* argv) {
   Options options;
-  options.log_format = default_log_format();
+  options.log_format = requested_log_format(argc, argv);
   std::string command = "materialize";
   for (int i = 1; i < argc; ++i) {
     if (find_command(argv[i])) {

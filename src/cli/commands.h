@@ -20,6 +20,9 @@ struct Command {
 const std::vector<Command>& commands();
 // The command called `name`, or nullptr.
 const Command* find_command(const std::string& name);
+// The command `name` is probably a misspelling of (at most two letters added, dropped,
+// changed or swapped, e.g. "materialise", "paln"), or nullptr.
+const Command* suggest_command(const std::string& name);
 
 int run_materialize(const Options& options, Log& log);
 int run_plan(const Options& options, Log& log);
@@ -28,7 +31,8 @@ int run_explain(const Options& options, Log& log);
 int run_verify(const Options& options, Log& log);
 
 // Runs config-init: parses, dispatches, and turns any error into its message, its
-// termination-log entry and its exit code. This is the one place errors are caught.
+// termination-log entry and its exit code: the one place where an error ends the program.
+// (Elsewhere errors are caught only to add context, undo, retry or log and go on.)
 int main(int argc, const char* const* argv);
 
 } // namespace config_init::cli

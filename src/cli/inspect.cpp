@@ -1,7 +1,7 @@
 // `config-init render` and `explain`: one merged file, and where each of its keys came from.
 #include "cli/commands.h"
-#include "cli/pipeline.h"
 #include "plan/compose.h"
+#include "run/inputs.h"
 
 #include <iostream>
 
@@ -19,7 +19,7 @@ bool is_secret(const std::vector<layers::Layer>& layers, const plan::MergedDocum
 } // namespace
 
 int run_render(const Options& options, Log& log) {
-  const std::vector<layers::Layer> layers = read_layers(options, log);
+  const std::vector<layers::Layer> layers = run::read_layers(options.layers, options.rules, log);
   const plan::MergedDocument merged = plan::merge_document(layers, options.rules, options.target);
   // render is how a user sees the real file; a secret's content goes to stdout only.
   std::cout << formats::emit(merged.format, merged.tree, options.target) << std::flush;
@@ -27,7 +27,7 @@ int run_render(const Options& options, Log& log) {
 }
 
 int run_explain(const Options& options, Log& log) {
-  const std::vector<layers::Layer> layers = read_layers(options, log);
+  const std::vector<layers::Layer> layers = run::read_layers(options.layers, options.rules, log);
   const plan::MergedDocument merged = plan::merge_document(layers, options.rules, options.target);
   const bool secret = is_secret(layers, merged);
   std::string out;

@@ -1,6 +1,7 @@
 #include "cli/options.h"
 
 #include "cli/commands.h"
+#include "merge/key_path.h"
 #include "plan/spec.h"
 #include "util/error.h"
 
@@ -41,8 +42,9 @@ const std::vector<Flag>& flags() {
        "the result must contain PATH, else exit 3 (repeatable)"},
       {"policy", "GLOB=POLICY", Arity::list, "CONFIG_INIT_POLICY", ',',
        "merge | replace | seed | ignore for matching files (repeatable)"},
-      {"arrays", "GLOB=STRATEGY", Arity::list, "CONFIG_INIT_ARRAYS", ',',
-       "replace | append | union: how arrays combine in matching files (repeatable)"},
+      {"arrays", "GLOB[:KEY]=STRATEGY", Arity::list, "CONFIG_INIT_ARRAYS", ',',
+       "replace | append | union: how arrays combine in matching files, or only at the key "
+       "path KEY (settings.json:permissions.allow=union) (repeatable)"},
       {"on-drift", "overwrite|fail", Arity::single, "CONFIG_INIT_ON_DRIFT", 0,
        "a managed non-structured file the app changed: overwrite it (keeping a backup) or fail"},
       {"chown", "UID:GID", Arity::single, "CONFIG_INIT_CHOWN", 0,
@@ -50,7 +52,8 @@ const std::vector<Flag>& flags() {
       {"group-writable", "", Arity::flag, "CONFIG_INIT_GROUP_WRITABLE", 0,
        "default modes let the group read and write (0664/0660, directories 0775): fsGroup"},
       {"strict", "", Arity::flag, "CONFIG_INIT_STRICT", 0,
-       "a type conflict while merging is an error (exit 3)"},
+       "a type conflict while merging, or a --policy/--arrays/spec glob that matches no "
+       "file of any layer, is an error (exit 3), not a warning"},
       {"log-format", "FORMAT", Arity::single, "CONFIG_INIT_LOG_FORMAT", 0,
        "text | json (default: text on a terminal, json otherwise)"},
       {"termination-log", "FILE", Arity::single, "CONFIG_INIT_TERMINATION_LOG", 0,
@@ -234,7 +237,10 @@ Options parse_options(int argc, const char* const* argv) {
     options.command = arguments.front();
     arguments.erase(arguments.begin());
   } else if (!arguments.empty()) {
-    throw UsageError("unknown command '" + arguments.front() + "' (see config-init --help)");
+    const Command* guess = suggest_command(arguments.front());
+    throw UsageError("unknown command '" + arguments.front() + "'" +
+                     (guess ? std::string("; did you mean '") + guess->name + "'?" : "") +
+                     " (see config-init --help)");
   }
   if (options.command == "render" || options.command == "explain") {
     if (arguments.size() != 1) {
@@ -292,13 +298,23 @@ Options parse_options(int argc, const char* const* argv) {
     plan::FileRule file_rule;
     file_rule.glob = glob;
     file_rule.policy = plan::parse_policy(value);
+    file_rule.origin = "--policy " + rule;
     options.rules.files.push_back(file_rule);
   }
   for (const std::string& rule : collected.values(flag_named("arrays"))) {
-    const auto [glob, value] = split_rule(rule, "arrays");
+    const auto [target, value] = split_rule(rule, "arrays");
     plan::FileRule file_rule;
-    file_rule.glob = glob;
-    file_rule.arrays = merge::parse_array_strategy(value);
+    file_rule.origin = "--arrays " + rule;
+    // GLOB=STRATEGY for every array of the file, GLOB:KEY.PATH=STRATEGY for one key path.
+    const size_t colon = target.find(':');
+    file_rule.glob = target.substr(0, colon);
+    if (file_rule.glob.empty()) throw UsageError("--arrays " + rule + ": the glob is empty");
+    const merge::ArrayStrategy strategy = merge::parse_array_strategy(value);
+    if (colon == std::string::npos) {
+      file_rule.arrays = strategy;
+    } else {
+      file_rule.array_paths.emplace_back(merge::parse_key_path(target.substr(colon + 1)), strategy);
+    }
     options.rules.files.push_back(file_rule);
   }
 
@@ -315,11 +331,38 @@ Options parse_options(int argc, const char* const* argv) {
   return options;
 }
 
+LogFormat requested_log_format(int argc, const char* const* argv) {
+  const auto parse = [](const std::string& text) -> std::optional<LogFormat> {
+    if (text == "text") return LogFormat::text;
+    if (text == "json") return LogFormat::json;
+    return std::nullopt;
+  };
+  std::optional<LogFormat> format;
+  for (int i = 1; i < argc; ++i) {
+    const std::string argument = argv[i];
+    if (argument == "--") break;
+    if (argument == "--log-format" && i + 1 < argc) {
+      if (const auto given = parse(argv[++i])) format = given;
+    } else if (argument.rfind("--log-format=", 0) == 0) {
+      if (const auto given = parse(argument.substr(13))) format = given;
+    }
+  }
+  if (format) return *format;
+  if (const char* env = std::getenv("CONFIG_INIT_LOG_FORMAT")) {
+    if (const auto given = parse(env)) return *given;
+  }
+  return default_log_format();
+}
+
 std::string termination_log_path(const Options& options) {
   if (options.termination_log) return *options.termination_log;
   struct stat st {};
   if (::stat("/dev/termination-log", &st) == 0) return "/dev/termination-log";
   return "";
+}
+
+run::Settings run_settings(const Options& options) {
+  return run::Settings{options.layers, options.dest, options.rules, options.on_drift};
 }
 
 std::string help_text() {

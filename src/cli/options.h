@@ -5,6 +5,7 @@
 #include "layers/layer.h"
 #include "plan/plan.h"
 #include "plan/rules.h"
+#include "run/run.h"
 #include "util/log.h"
 
 #include <optional>
@@ -31,6 +32,13 @@ struct Options {
 // Parses argv, then fills what no flag gave from CONFIG_INIT_* variables (a flag wins over
 // its variable), then reads the spec file if any. Throws UsageError with a one-line cause.
 Options parse_options(int argc, const char* const* argv);
+
+// What a run reads and writes, from `options`.
+run::Settings run_settings(const Options& options);
+
+// The log format asked for by --log-format (the last valid one) or CONFIG_INIT_LOG_FORMAT,
+// read straight from argv so that a usage error is reported in it too; else the default.
+LogFormat requested_log_format(int argc, const char* const* argv);
 
 // The help text: commands, flags with their variables, exit codes, an example.
 std::string help_text();

@@ -1,11 +1,9 @@
 // `config-init plan`: what materialize would do, as a list and a diff. Writes nothing.
 #include "cli/commands.h"
-#include "cli/pipeline.h"
-#include "plan/compose.h"
-#include "plan/plan.h"
-#include "state/manifest.h"
+#include "run/run.h"
 #include "util/diff.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <iostream>
 
@@ -51,23 +49,10 @@ const char* plan_verb(plan::Action action) {
 
 int run_plan(const Options& options, Log& log) {
   const auto start = std::chrono::steady_clock::now();
-  Inputs inputs = read_and_compose(options, log);
-  plan::Composition& composition = inputs.composition;
-  SafeDir dest;
-  const bool exists = open_destination(options.dest, false, dest, nullptr);
-  std::optional<state::Manifest> previous;
-  if (exists) {
-    try {
-      previous = state::load_manifest(dest);
-    } catch (const InputError& error) {
-      log.warn(std::string(error.what()) + "; treating the destination as never materialized");
-    }
-  }
-  const plan::Plan plan =
-      plan::make_plan(std::move(composition),
-                      plan::PlanContext{exists ? &dest : nullptr, previous ? &*previous : nullptr,
-                                        options.on_drift},
-                      options.rules);
+  const run::Preview preview = run::preview(run_settings(options), log);
+  const plan::Plan& plan = preview.plan;
+  const SafeDir& dest = preview.dest;
+  const bool exists = preview.dest_exists;
 
   std::string out = "plan for " + options.dest + (exists ? "" : " (does not exist yet)") + ":\n";
   std::string diffs;
@@ -102,7 +87,7 @@ int run_plan(const Options& options, Log& log) {
          std::to_string(plan.changes.size() - changing) + " unchanged or kept\n";
   if (!diffs.empty()) out += "\n" + diffs;
   std::cout << out << std::flush;
-  log.notice("planned " + std::to_string(plan.changes.size()) + " files, " +
+  log.notice("planned " + text::count_of(plan.changes.size(), "file") + ", " +
                  std::to_string(changing) + " to change, in " + std::to_string(elapsed_ms(start)) +
                  " ms (nothing written)",
              {{"event", "summary"},

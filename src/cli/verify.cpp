@@ -1,8 +1,9 @@
 // `config-init verify`: re-hash every managed file and report drift.
 #include "cli/commands.h"
-#include "cli/pipeline.h"
+#include "run/destination.h"
 #include "state/manifest.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <cerrno>
 
@@ -11,7 +12,7 @@ namespace config_init::cli {
 int run_verify(const Options& options, Log& log) {
   const auto start = std::chrono::steady_clock::now();
   SafeDir dest;
-  if (!open_destination(options.dest, false, dest, nullptr)) {
+  if (!run::open_destination(options.dest, false, dest, nullptr)) {
     throw InputError("destination " + options.dest + " does not exist");
   }
   const std::optional<state::Manifest> manifest = state::load_manifest(dest);
@@ -55,7 +56,7 @@ int run_verify(const Options& options, Log& log) {
     throw DriftError(std::to_string(drifted.size()) + " of " + std::to_string(checked) +
                      " managed files changed since the last run: " + list);
   }
-  log.notice("verified " + std::to_string(checked) + " files in " + options.dest + " in " +
+  log.notice("verified " + text::count_of(checked, "file") + " in " + options.dest + " in " +
                  std::to_string(ms) + " ms",
              {{"event", "summary"},
               log_number("files", static_cast<int64_t>(checked)),

@@ -149,6 +149,12 @@ const char* kind_name(Kind kind) {
   return "value";
 }
 
+std::string kind_with_article(Kind kind) {
+  const std::string name = kind_name(kind);
+  const bool vowel = name.find_first_of("aeiou") == 0;
+  return (vowel ? "an " : "a ") + name;
+}
+
 void set_origin(Value& value, int origin) {
   value.origin = origin;
   if (value.is_array()) {

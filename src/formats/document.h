@@ -95,6 +95,8 @@ inline bool operator!=(const Value& a, const Value& b) {
 
 // "table", "array", "string", ... for messages.
 const char* kind_name(Kind kind);
+// The same with its indefinite article: "a table", "an array", "an integer".
+std::string kind_with_article(Kind kind);
 
 // Sets `origin` on `value` and everything below it.
 void set_origin(Value& value, int origin);

@@ -1,6 +1,7 @@
 // The three structured formats: which files are structured, and the one entry point
-// to parse and emit each. toml++, yaml-cpp and nlohmann-json each appear only in the
-// adapter of their own format (toml_format.cpp, yaml_format.cpp, json_format.cpp).
+// to parse and emit each. toml++ and yaml-cpp each appear only in the adapter of their own
+// format (toml_format.cpp, yaml_format.cpp); nlohmann-json in the JSON adapter
+// (json_format.cpp, json_position) and in the manifest reader (state/manifest.cpp).
 #pragma once
 
 #include "formats/document.h"

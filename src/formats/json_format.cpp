@@ -2,6 +2,7 @@
 
 #include "formats/json_position.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +18,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 using json_position::Cursor;
-using json_position::position_of;
 
 // Builds the tree from nlohmann's SAX events, refusing duplicate keys and deep nesting.
 class Builder {
@@ -66,7 +66,7 @@ private:
   };
 
   [[noreturn]] void fail(size_t offset, const std::string& cause) const {
-    throw InputError(name_ + ":" + position_of(text_, offset) + ": " + cause);
+    throw InputError(name_ + ":" + text::line_column(text_, offset) + ": " + cause);
   }
 
   size_t consumed() const { return static_cast<size_t>(progress_ - text_.data()); }
@@ -117,10 +117,6 @@ private:
   std::vector<Frame> stack_;
 };
 
-std::string describe(const std::string& path) {
-  return path.empty() ? "(top level)" : path;
-}
-
 Json to_json(const Value& value, const std::string& path, const std::string& name) {
   switch (value.kind()) {
   case Kind::null:
@@ -134,14 +130,14 @@ Json to_json(const Value& value, const std::string& path, const std::string& nam
   case Kind::floating: {
     const double number = std::get<double>(value.data);
     if (!std::isfinite(number)) {
-      throw InputError(name + ": " + describe(path) + ": JSON has no NaN or infinity");
+      throw InputError(name + ": " + text::shown_key_path(path) + ": JSON has no NaN or infinity");
     }
     return number;
   }
   case Kind::string:
     return std::get<std::string>(value.data);
   case Kind::datetime:
-    throw InputError(name + ": " + describe(path) + ": JSON has no date-time type");
+    throw InputError(name + ": " + text::shown_key_path(path) + ": JSON has no date-time type");
   case Kind::array: {
     Json items = Json::array();
     size_t index = 0;

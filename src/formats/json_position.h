@@ -1,22 +1,18 @@
 // Locating nlohmann-json's SAX events in the text (the events carry no position): an input
-// iterator that records how far the lexer has read, "line:column" of a byte offset, and
-// the cause of a parse error without nlohmann's own position.
+// iterator that records how far the lexer has read, and the cause of a parse error without
+// nlohmann's own position.
 // Shared by the JSON adapter and the manifest reader.
 #pragma once
 
 #include <cstddef>
 #include <iterator>
 #include <string>
-#include <string_view>
 
 namespace config_init::formats::json_position {
 
-// "line:column" of a byte offset (both 1-based; the column counts bytes).
-std::string position_of(std::string_view text, size_t offset);
-
 // The cause in a nlohmann parse error's what() ("[json.exception.parse_error.101] parse
 // error at line 1, column 6: cause" gives "cause"): the position is computed from the byte
-// offset instead, with position_of.
+// offset instead (text::line_column).
 std::string parse_error_cause(std::string what);
 
 // An input iterator over the text that stores, in *progress, how far it has been read.

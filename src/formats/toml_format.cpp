@@ -12,6 +12,7 @@
 #include "formats/toml_format.h"
 
 #include "util/error.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -24,17 +25,42 @@ namespace config_init::formats::toml_format {
 
 namespace {
 
-// "line:column" of a byte offset (both 1-based; the column counts bytes).
 std::string position_of(std::string_view text, size_t offset) {
-  const std::string_view before = text.substr(0, offset);
-  const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
-  const size_t line_start = before.rfind('\n');
-  const size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
-  return std::to_string(line) + ":" + std::to_string(column);
+  return text::line_column(text, offset);
 }
 
 std::string position_of(const toml::source_position& where) {
   return std::to_string(where.line) + ":" + std::to_string(where.column);
+}
+
+// toml++'s description of a parse error, made plain where it misleads: a string whose
+// closing quote is missing runs into the line break (a "control character") or the end of
+// the file.
+std::string describe_parse_error(std::string_view text, const toml::parse_error& error) {
+  const std::string description(error.description());
+  if (description.find("parsing string") == std::string::npos &&
+      description.find("parsing literal string") == std::string::npos) {
+    return description;
+  }
+  if (description.find("end-of-file") != std::string::npos) {
+    return "a string is not closed: its closing quote is missing before the end of the file";
+  }
+  if (description.find("control characters") == std::string::npos) return description;
+  // The error's column (in code points) at or past the end of its line: the line break.
+  const toml::source_position where = error.source().begin;
+  size_t line_start = 0;
+  for (size_t line = 1; line < where.line && line_start != std::string_view::npos; ++line) {
+    line_start = text.find('\n', line_start);
+    if (line_start != std::string_view::npos) ++line_start;
+  }
+  if (line_start == std::string_view::npos) return description;
+  std::string_view line = text.substr(line_start, text.find('\n', line_start) - line_start);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const auto code_points = static_cast<size_t>(std::count_if(line.begin(), line.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+  if (where.column <= code_points) return description;
+  return "a string is not closed: its closing quote is missing before the end of the line";
 }
 
 bool is_bare_key_char(char c) {
@@ -212,42 +238,22 @@ Value to_value(const toml::node& node, int depth, const std::string& name) {
 
 [[noreturn]] void cannot_hold(const std::string& name, const std::string& path,
                               const std::string& cause) {
-  throw InputError(name + ": " + (path.empty() ? "(top level)" : path) + ": " + cause);
+  throw InputError(name + ": " + text::shown_key_path(path) + ": " + cause);
 }
 
+// A TOML basic string: the escapes JSON shares, and every other control character and DEL
+// as \uXXXX.
 void append_string(std::string& out, std::string_view text) {
   out += '"';
   for (const char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        char escape[8];
-        std::snprintf(escape, sizeof escape, "\\u%04X", static_cast<unsigned>(c));
-        out += escape;
-      } else {
-        out += c;
-      }
+    if (const char* escape = text::short_escape(c)) {
+      out += escape;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char escape_text[8];
+      std::snprintf(escape_text, sizeof escape_text, "\\u%04X", static_cast<unsigned>(c));
+      out += escape_text;
+    } else {
+      out += c;
     }
   }
   out += '"';
@@ -265,11 +271,7 @@ void append_key(std::string& out, const std::string& key) {
 std::string float_text(double number) {
   if (std::isnan(number)) return "nan";
   if (std::isinf(number)) return number < 0 ? "-inf" : "inf";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  std::string text(buffer, result.ptr);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
+  return text::shortest_float(number);
 }
 
 bool is_array_of_tables(const Value& value) {
@@ -422,7 +424,7 @@ Value parse(std::string_view text, const std::string& name) {
     return table_to_value(table, 1, name);
   } catch (const toml::parse_error& error) {
     throw InputError(name + ":" + position_of(error.source().begin) + ": " +
-                     std::string(error.description()));
+                     describe_parse_error(text, error));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "formats/yaml_format.h"
 
 #include "util/error.h"
+#include "util/text.h"
 #include "util/utf8.h"
 
 #include <algorithm>
@@ -181,15 +182,7 @@ bool plain_safe(std::string_view text) {
 std::string float_text(double number) {
   if (std::isnan(number)) return ".nan";
   if (std::isinf(number)) return number < 0 ? "-.inf" : ".inf";
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  std::string text(buffer, result.ptr);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
-}
-
-std::string describe(const std::string& path) {
-  return path.empty() ? "(top level)" : path;
+  return text::shortest_float(number);
 }
 
 void write_string(YAML::Emitter& out, const std::string& text) {
@@ -222,7 +215,8 @@ void write(YAML::Emitter& out, const Value& value, const std::string& path,
     write_string(out, std::get<std::string>(value.data));
     return;
   case Kind::datetime:
-    throw InputError(name + ": " + describe(path) + ": YAML has no date-time type here");
+    throw InputError(name + ": " + text::shown_key_path(path) +
+                     ": YAML has no date-time type here");
   case Kind::array: {
     if (value.array().empty()) out << YAML::Flow;
     out << YAML::BeginSeq;

@@ -2,6 +2,7 @@
 
 #include "util/error.h"
 #include "util/identity.h"
+#include "util/text.h"
 #include "util/utf8.h"
 
 #include <algorithm>
@@ -19,8 +20,6 @@ namespace config_init::layers {
 
 namespace {
 
-// How many times a kubelet volume is re-read when `..data` moves under us.
-constexpr int max_kubelet_attempts = 5;
 // Deepest directory nesting followed in a layer.
 constexpr int max_depth = 64;
 // Most entries (files, directories, links) read in one layer.
@@ -63,21 +62,6 @@ std::string read_link(const std::string& path) {
   return length < 0 ? std::string() : std::string(buffer, static_cast<size_t>(length));
 }
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80 || u < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02x", u);
-      out += buffer;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // Walks one layer; `shown` is the layer root as the user gave it, for messages.
 class Walker {
 public:
@@ -102,7 +86,7 @@ public:
       if (relative.empty() && name.rfind("..", 0) == 0) continue; // kubelet bookkeeping
       if (!valid_utf8(name)) {
         throw InputError(where(relative) + ": a file name that is not valid UTF-8 ('" +
-                         escaped(name) + "')");
+                         text::shown_bytes(name) + "')");
       }
       visit(real_dir + "/" + name, relative.empty() ? name : relative + "/" + name, depth);
     }

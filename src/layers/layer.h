@@ -42,6 +42,10 @@ struct Layer {
 // A missing root gives present = false.
 Layer read_layer(const LayerSpec& spec, int index);
 
+// How many times a kubelet volume is read in all when the kubelet swaps `..data` meanwhile
+// (the one retry policy: read_layer, and a run's composition, see run/inputs.h).
+constexpr int max_kubelet_attempts = 5;
+
 // True when `layer` is a kubelet volume whose `..data` has moved since it was read (the
 // kubelet published an update: files listed before may be gone).
 bool changed_since_read(const Layer& layer);

@@ -1,11 +1,11 @@
 #include "merge/merge.h"
 
 #include "util/error.h"
+#include "util/json.h"
+#include "util/text.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -25,43 +25,7 @@ std::string float_text(double number) {
   if (std::isnan(number)) return "nan";
   if (std::isinf(number)) return number < 0 ? "-inf" : "inf";
   if (number == 0) number = 0; // -0.0 prints as 0.0: the two are equal
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-  std::string text(buffer, result.ptr);
-  if (text.find_first_of(".e") == std::string::npos) text += ".0";
-  return text;
-}
-
-void append_string(std::string& out, const std::string& text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        char escape[8];
-        std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
-        out += escape;
-      } else {
-        out += c;
-      }
-    }
-  }
-  out += '"';
+  return text::shortest_float(number);
 }
 
 // A compact JSON-like rendering. With `sorted_keys`, tables that are equal (operator==,
@@ -84,7 +48,7 @@ void append_compact(std::string& out, const Value& value, bool sorted_keys) {
     out += float_text(std::get<double>(value.data));
     break;
   case Kind::string:
-    append_string(out, std::get<std::string>(value.data));
+    json::append_quoted(out, std::get<std::string>(value.data));
     break;
   case Kind::datetime:
     out += to_string(std::get<DateTime>(value.data));
@@ -109,7 +73,7 @@ void append_compact(std::string& out, const Value& value, bool sorted_keys) {
     out += '{';
     for (const Member* member : members) {
       if (out.back() != '{') out += ',';
-      append_string(out, member->key);
+      json::append_quoted(out, member->key);
       out += ':';
       append_compact(out, member->value, sorted_keys);
     }
@@ -245,6 +209,22 @@ void collect_leaves(const Value& value, KeyPath& path, std::vector<Leaf>& out) {
       path.pop_back();
     }
     return;
+  }
+  // An array combined from several layers (append, union): one leaf per element, each
+  // with the layer it came from, as `key[0]`, `key[1]`, ...
+  if (value.is_array()) {
+    const Array& items = value.array();
+    const bool mixed = std::any_of(items.begin(), items.end(),
+                                   [&](const Value& item) { return item.origin != value.origin; });
+    if (mixed) {
+      const std::string key = format_key_path(path);
+      for (size_t i = 0; i < items.size(); ++i) {
+        std::string text;
+        append_compact(text, items[i], false);
+        out.push_back(Leaf{key + "[" + std::to_string(i) + "]", std::move(text), items[i].origin});
+      }
+      return;
+    }
   }
   std::string text;
   append_compact(text, value, false);

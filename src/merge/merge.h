@@ -54,7 +54,9 @@ struct Leaf {
   std::string value;
   int origin;
 };
-// Every leaf (scalar, array, or empty table) in document order.
+// Every leaf (scalar, array, or empty table) in document order. An array whose elements
+// came from different layers (append, union) gives one leaf per element instead, named
+// `key[0]`, `key[1]`, ..., each with its own origin.
 std::vector<Leaf> leaves(const formats::Value& document);
 
 } // namespace config_init::merge

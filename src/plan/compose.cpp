@@ -22,15 +22,16 @@ using layers::SourceFile;
 
 // One layer's copy of a path, with its bytes when the file is structured.
 struct Source {
-  const Layer* layer;
-  const SourceFile* file;
+  const Layer* layer = nullptr;
+  const SourceFile* file = nullptr;
   std::string name; // as messages show it: "<layer root>/<path>"
   std::string content;
   Digest digest;
   bool hashed = false; // `digest` (or `error`) known already (hash_sources)
   int error = 0;
-  bool keep = false;    // read into `content` once and kept for publishing
-  bool changed = false; // its identity changed while it was read
+  bool keep = false;                  // read into `content` once and kept for publishing
+  bool changed = false;               // its identity changed while it was read
+  std::optional<formats::Value> tree; // parsed once, when the file is to be merged
 };
 
 using SourcesByPath = std::map<std::string, std::vector<Source>>;
@@ -39,8 +40,11 @@ SourcesByPath group_by_path(const std::vector<Layer>& layers) {
   SourcesByPath by_path;
   for (const Layer& layer : layers) {
     for (const SourceFile& file : layer.files) {
-      by_path[file.path].push_back(
-          Source{&layer, &file, layer.spec.root + "/" + file.path, {}, {}});
+      Source source;
+      source.layer = &layer;
+      source.file = &file;
+      source.name = layer.spec.root + "/" + file.path;
+      by_path[file.path].push_back(std::move(source));
     }
   }
   // A path cannot be a file in one layer and a directory in another.
@@ -122,9 +126,11 @@ InputError changed_while_read(const Source& source) {
   return InputError(source.name + " changed while config-init was reading it; run again");
 }
 
-// Reads (structured) or hashes (other) one source; validates structured files. An
-// unstructured source `known` lists with its current identity keeps the recorded digest.
-void load(Source& source, std::optional<formats::Format> format, const state::Manifest* known) {
+// Reads (structured) or hashes (other) one source; validates structured files, and keeps
+// the parsed tree of one that is `to_merge` (each is parsed once). An unstructured source
+// `known` lists with its current identity keeps the recorded digest.
+void load(Source& source, std::optional<formats::Format> format, bool to_merge,
+          const state::Manifest* known) {
   if (!format) {
     const state::ManifestSource* recorded =
         known ? known->find_source(source.file->real_path) : nullptr;
@@ -168,7 +174,11 @@ void load(Source& source, std::optional<formats::Format> format, const state::Ma
   }
   source.digest = Digest{Sha256::of(source.content), source.content.size()};
   try {
-    formats::validate(*format, source.content, source.name);
+    if (to_merge) {
+      source.tree = formats::parse(*format, source.content, source.name);
+    } else {
+      formats::validate(*format, source.content, source.name);
+    }
   } catch (const InputError& error) {
     if (!source.layer->spec.secret) throw;
     throw InputError(redacted(error.what(), source.name, *format));
@@ -180,7 +190,8 @@ MergedDocument merge_sources(formats::Format format, std::vector<Source>& source
   MergedDocument merged{format, {}, {}, {}};
   bool first = true;
   for (Source& source : sources) {
-    formats::Value tree = formats::parse(format, source.content, source.name);
+    formats::Value tree = std::move(*source.tree); // parsed by load()
+    source.tree.reset();
     formats::set_origin(tree, source.layer->index);
     merged.layers.push_back(source.layer->index);
     if (first) {
@@ -194,10 +205,14 @@ MergedDocument merge_sources(formats::Format format, std::vector<Source>& source
   return merged;
 }
 
-std::string describe_conflict(const std::string& path, const merge::TypeConflict& conflict) {
-  return path + ": type conflict at " + conflict.key_path + ": a lower layer has a " +
-         formats::kind_name(conflict.lower) + ", a higher one a " +
-         formats::kind_name(conflict.higher) + "; the higher layer wins";
+// `strict`: the conflict is an error (--strict), not resolved in favour of the higher layer.
+std::string describe_conflict(const std::string& path, const merge::TypeConflict& conflict,
+                              bool strict) {
+  return path + ": type conflict at " + conflict.key_path + ": a lower layer has " +
+         formats::kind_with_article(conflict.lower) + ", a higher one " +
+         formats::kind_with_article(conflict.higher) +
+         (strict ? "; an error under --strict (without it, the higher layer would win)"
+                 : "; the higher layer wins");
 }
 
 } // namespace
@@ -240,8 +255,9 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
       continue;
     }
     const std::optional<formats::Format> format = formats::format_of_path(path);
+    const bool to_merge = format && settings.policy != Policy::replace && sources.size() > 1;
     for (Source& source : sources) {
-      load(source, format, known);
+      load(source, format, to_merge, known);
       if (!format && !source.layer->spec.secret) {
         composition.sources.push_back(
             state::ManifestSource{source.file->real_path, source.file->identity,
@@ -257,7 +273,7 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     const Source& top = sources.back();
     for (const Source& source : sources)
       file.secret = file.secret || source.layer->spec.secret;
-    if (format && settings.policy != Policy::replace && sources.size() > 1) {
+    if (to_merge) {
       MergedDocument merged = merge_sources(*format, sources, settings);
       file.merged = true;
       file.in_memory = true;
@@ -283,8 +299,9 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     file.mode = settings.mode.value_or(file.secret ? rules.secret_file_mode : rules.file_mode);
 
     for (const merge::TypeConflict& conflict : file.conflicts) {
-      if (rules.strict) throw InputError(describe_conflict(path, conflict) + " (--strict)");
-      log.warn(describe_conflict(path, conflict), {{"path", path}, {"key", conflict.key_path}});
+      if (rules.strict) throw InputError(describe_conflict(path, conflict, true));
+      log.warn(describe_conflict(path, conflict, false),
+               {{"path", path}, {"key", conflict.key_path}});
     }
     for (Source& source : sources)
       std::string().swap(source.content); // free as we go
@@ -309,12 +326,12 @@ MergedDocument merge_document(const std::vector<Layer>& layers, const Rules& rul
   if (found == by_path.end()) throw InputError(path + ": no layer provides this file");
   std::vector<Source>& sources = found->second;
   for (Source& source : sources)
-    load(source, format, nullptr);
+    load(source, format, true, nullptr); // every input is validated; the trees merged
   const PathSettings settings = settings_for(rules, path);
   if (settings.policy == Policy::replace) sources.erase(sources.begin(), sources.end() - 1);
   MergedDocument merged = merge_sources(*format, sources, settings);
   if (rules.strict && !merged.conflicts.empty()) {
-    throw InputError(describe_conflict(path, merged.conflicts.front()) + " (--strict)");
+    throw InputError(describe_conflict(path, merged.conflicts.front(), true));
   }
   return merged;
 }

@@ -184,6 +184,7 @@ private:
                          why + "; the app's version is kept under .config-init/backup/");
     change.drifted = true;
     change.backup = true;
+    change.unmanaged = !context_.previous || !context_.previous->find(change.file.path);
     return change;
   }
 
@@ -242,6 +243,15 @@ bool is_inside(const std::string& directory, const std::string& path) {
 }
 
 } // namespace
+
+std::string backup_message(const Plan& plan, const std::string& path, const std::string& backup) {
+  const auto change = std::find_if(plan.changes.begin(), plan.changes.end(),
+                                   [&](const Change& c) { return c.file.path == path; });
+  if (change != plan.changes.end() && change->unmanaged) {
+    return path + " existed before config-init managed it; that version is kept as " + backup;
+  }
+  return path + " was changed by the app since the last run; its version is kept as " + backup;
+}
 
 const char* action_verb(Action action) {
   switch (action) {

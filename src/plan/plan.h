@@ -47,7 +47,13 @@ struct Change {
   std::optional<std::string> base;
   bool base_stored = false; // .config-init/base already holds exactly `base`
   std::string identity;     // unchanged files: DEST/P's identity (util/identity.h)
+  bool unmanaged = false;   // (with backup) DEST/P existed before config-init managed it
 };
+
+struct Plan;
+// The log line for the backup of `path` (made before it is overwritten) at `backup`:
+// changed by the app since the last run, or there before config-init managed it.
+std::string backup_message(const Plan& plan, const std::string& path, const std::string& backup);
 
 struct Plan {
   std::vector<Change> changes; // in path order; removals after the rest

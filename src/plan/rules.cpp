@@ -2,6 +2,8 @@
 
 #include "util/error.h"
 
+#include <algorithm>
+
 namespace config_init::plan {
 
 Policy parse_policy(std::string_view text) {
@@ -94,6 +96,18 @@ bool glob_matches(const std::string& glob, const std::string& path) {
     return match(glob.c_str(), name.c_str());
   }
   return match(glob.c_str(), path.c_str());
+}
+
+std::vector<const FileRule*> unmatched_rules(const Rules& rules,
+                                             const std::vector<std::string>& paths) {
+  std::vector<const FileRule*> unmatched;
+  for (const FileRule& rule : rules.files) {
+    const bool matched = std::any_of(paths.begin(), paths.end(), [&](const std::string& path) {
+      return glob_matches(rule.glob, path);
+    });
+    if (!matched) unmatched.push_back(&rule);
+  }
+  return unmatched;
 }
 
 PathSettings settings_for(const Rules& rules, const std::string& path) {

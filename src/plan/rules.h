@@ -30,6 +30,8 @@ struct FileRule {
   std::optional<merge::ArrayStrategy> arrays;
   std::vector<std::pair<merge::KeyPath, merge::ArrayStrategy>> array_paths;
   std::vector<merge::KeyPath> deletions;
+  // Where the rule was given, for messages: "--arrays settings.json=union", "spec.yaml:7".
+  std::string origin;
 };
 
 struct Rules {
@@ -55,5 +57,10 @@ PathSettings settings_for(const Rules& rules, const std::string& path);
 
 // True when `glob` matches the relative `path` (see FileRule).
 bool glob_matches(const std::string& glob, const std::string& path);
+
+// The rules of `rules` whose glob matches none of `paths` (a typo such as
+// `--arrays setings.json=union` would otherwise be silently without effect), in order.
+std::vector<const FileRule*> unmatched_rules(const Rules& rules,
+                                             const std::vector<std::string>& paths);
 
 } // namespace config_init::plan

@@ -25,7 +25,7 @@ public:
 
   const std::string& string(const Value& node, const std::string& what) const {
     if (node.kind() != Kind::string) {
-      fail(node, what + " must be a string, not a " + kind_name(node.kind()));
+      fail(node, what + " must be a string, not " + formats::kind_with_article(node.kind()));
     }
     return std::get<std::string>(node.data);
   }
@@ -112,6 +112,8 @@ public:
           }}});
     if (rule.glob.empty())
       fail(node, "a files entry needs a 'path' (a glob such as settings.json)");
+    rule.origin = path_ + (node.line > 0 ? ":" + std::to_string(node.line) : "") +
+                  " (path: " + rule.glob + ")";
     return rule;
   }
 

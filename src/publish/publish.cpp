@@ -206,9 +206,24 @@ void remove_stale(const SafeDir& dest, const plan::Plan& plan, PublishReport& re
 
 } // namespace
 
-PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::Rules& rules,
-                      const StateWriter& state) {
-  InProgress in_progress(dest);
+struct Publisher::Phases {
+  explicit Phases(const SafeDir& dest)
+      : in_progress(dest), state_files(dest), state_directories(dest, 0700, std::nullopt, nullptr) {
+  }
+  InProgress in_progress;
+  StagedFiles state_files; // merge bases and the manifest, renamed by publish_state
+  Directories state_directories;
+  bool files_changed = false;
+};
+
+Publisher::Publisher(const SafeDir& dest, const plan::Rules& rules)
+    : dest_(dest), rules_(rules), phases_(std::make_unique<Phases>(dest)) {}
+
+Publisher::~Publisher() = default;
+
+PublishReport Publisher::publish_files(const plan::Plan& plan) {
+  InProgress& in_progress = phases_->in_progress;
+  const SafeDir& dest = dest_;
   PublishReport report;
   for (const plan::Change& change : plan.changes) {
     if (!change.backup) continue;
@@ -219,7 +234,7 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
   // 1. Every file to a verified temporary file; nothing is renamed before all are written,
   //    so a failure (or a source that changed) leaves the destination as it was.
   StagedFiles content(dest);
-  Directories directories(dest, rules.directory_mode, rules.owner, &report.directories_created);
+  Directories directories(dest, rules_.directory_mode, rules_.owner, &report.directories_created);
   for (const plan::Change& change : plan.changes) {
     const plan::DesiredFile& file = change.file;
     if (change.action == plan::Action::chmod) {
@@ -244,7 +259,7 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
         throw InputError(file.source + " changed while config-init was reading it; run again");
       }
     }
-    if (rules.owner) out.set_owner(rules.owner->first, rules.owner->second);
+    if (rules_.owner) out.set_owner(rules_.owner->first, rules_.owner->second);
     report.bytes_written += file.digest.size;
     stage(std::move(out), file.path, content);
   }
@@ -252,13 +267,12 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
 
   // The layers' result of each structured file, the base of the next three-way merge
   // (private to config-init: 0600 files in 0700 directories).
-  StagedFiles state_files(dest);
-  Directories state_directories(dest, 0700, std::nullopt, nullptr);
+  StagedFiles& state_files = phases_->state_files;
   for (const plan::Change& change : plan.changes) {
     if (!change.base || change.base_stored) continue;
     const std::string relative = state::base_path(change.file.path);
     in_progress.mark();
-    AtomicFile out(state_directories.fd_for(relative), split_path(relative).second,
+    AtomicFile out(phases_->state_directories.fd_for(relative), split_path(relative).second,
                    shown(dest, relative), 0600);
     out.write_verified(*change.base);
     stage(std::move(out), relative, state_files);
@@ -268,7 +282,13 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
   if (content.size() + state_files.size() > 0) flush_filesystem(dest);
   content.rename_all(&report.identities);
   remove_stale(dest, plan, report);
+  phases_->files_changed = content.size() > 0 || !plan.directories_to_remove.empty() ||
+                           plan.count(plan::Action::remove) > 0 ||
+                           plan.count(plan::Action::chmod) > 0;
+  return report;
+}
 
+void Publisher::publish_state(const std::optional<std::string>& manifest) {
   // 3. config-init's state describes the files as they are now (a rename changes their
   //    ctime); its data is flushed with the renames above. Merge bases and the manifest
   //    are renamed only once the files' renames are durable: a base must never run ahead
@@ -276,19 +296,17 @@ PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::R
   //    Their own renames are not flushed: if a power loss undoes them, the next run finds
   //    the files as the layers want them, the previous bases and manifest, plans nothing
   //    to write but the state, and writes it again (tests/reliability: crash trials).
-  if (const std::optional<std::string> manifest = state(report)) {
-    in_progress.mark();
-    AtomicFile out(state_directories.fd_for(state::manifest_path),
-                   split_path(state::manifest_path).second, shown(dest, state::manifest_path),
+  StagedFiles& state_files = phases_->state_files;
+  if (manifest) {
+    phases_->in_progress.mark();
+    AtomicFile out(phases_->state_directories.fd_for(state::manifest_path),
+                   split_path(state::manifest_path).second, shown(dest_, state::manifest_path),
                    0644);
     out.write_verified(*manifest);
     stage(std::move(out), state::manifest_path, state_files);
   }
-  const bool changed = content.size() > 0 || !plan.directories_to_remove.empty() ||
-                       plan.count(plan::Action::remove) > 0 || plan.count(plan::Action::chmod) > 0;
-  if (changed || state_files.size() > 0) flush_filesystem(dest);
+  if (phases_->files_changed || state_files.size() > 0) flush_filesystem(dest_);
   state_files.rename_all(nullptr);
-  return report;
 }
 
 void write_file_atomically(const SafeDir& dest, const std::string& relative,
@@ -311,8 +329,11 @@ bool interrupted_run(const SafeDir& dest) {
   return ::fstatat(dest.fd(), state::in_progress_path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-size_t remove_leftover_temporaries(const SafeDir& dest, const std::vector<std::string>& relatives,
-                                   Log& log) {
+size_t remove_leftover_temporaries(const SafeDir& dest,
+                                   const std::vector<std::string>& content_directories, Log& log) {
+  std::vector<std::string> relatives = content_directories;
+  for (std::string& directory : state::state_directories_for(content_directories))
+    relatives.push_back(std::move(directory));
   size_t removed = 0;
   for (const std::string& relative : std::set<std::string>(relatives.begin(), relatives.end())) {
     FileDescriptor fd;

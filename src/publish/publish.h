@@ -10,8 +10,8 @@
 #include "util/log.h"
 #include "util/safe_dir.h"
 
-#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,18 +28,37 @@ struct PublishReport {
   std::map<std::string, std::string> identities;
 };
 
-// Returns the manifest to store once the files are in place (nullopt: keep the current one).
-using StateWriter = std::function<std::optional<std::string>(const PublishReport&)>;
+// Applies a plan to a destination in two phases, so that the caller can describe the files
+// as they are once in place before the state is written:
+//   Publisher publisher(dest, rules);
+//   const PublishReport report = publisher.publish_files(plan);
+//   publisher.publish_state(manifest_for(report));
+// Destroyed before publish_state, it removes its temporaries (the files stay as published).
+class Publisher {
+public:
+  Publisher(const SafeDir& dest, const plan::Rules& rules);
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
 
-// Applies `plan` to `dest`. Missing directories are created with `rules.directory_mode`
-// and, with `rules.owner`, chowned like the files. Throws IoError on any write, flush,
-// rename, removal or verification failure, InputError when a source file changed since it
-// was planned; temporaries are removed, and a failure before the renames leaves every file
-// as it was (files already renamed stay complete).
-// `state` is called once the files are in place; its manifest is renamed last, with the
-// merge bases, after the files' renames are durable.
-PublishReport publish(const plan::Plan& plan, const SafeDir& dest, const plan::Rules& rules,
-                      const StateWriter& state);
+  // Backs up drifted files, writes and verifies every file and merge base to a temporary,
+  // flushes once, renames the files into place and removes stale files. Missing directories
+  // are created with `rules.directory_mode` and, with `rules.owner`, chowned like the files.
+  // Throws IoError on any write, flush, rename, removal or verification failure, InputError
+  // when a source file changed since it was planned; a failure before the renames leaves
+  // every file as it was (files already renamed stay complete).
+  PublishReport publish_files(const plan::Plan& plan);
+
+  // Writes `manifest` (nullopt: keep the current one), flushes once, and renames the merge
+  // bases and the manifest into place. Call after publish_files. Throws IoError.
+  void publish_state(const std::optional<std::string>& manifest);
+
+private:
+  struct Phases;
+  const SafeDir& dest_;
+  const plan::Rules& rules_;
+  std::unique_ptr<Phases> phases_;
+};
 
 // Writes `content` to `relative` atomically and durably (used for config-init's own
 // state), creating missing directories 0755 (0700 with `private_dirs`). Throws IoError.
@@ -50,10 +69,11 @@ void write_file_atomically(const SafeDir& dest, const std::string& relative,
 // marker is still there): then remove_leftover_temporaries has something to find.
 bool interrupted_run(const SafeDir& dest);
 
-// Removes temporary files a killed run left in the directories `relatives` of `dest`
-// (missing directories are ignored), then the killed run's in-progress marker; returns how
-// many temporary files were removed.
-size_t remove_leftover_temporaries(const SafeDir& dest, const std::vector<std::string>& relatives,
-                                   Log& log);
+// Removes temporary files a killed run left in the DEST directories `content_directories`
+// ("" for DEST itself) and in config-init's own directories for them (missing directories
+// are ignored), then the killed run's in-progress marker; returns how many temporary files
+// were removed.
+size_t remove_leftover_temporaries(const SafeDir& dest,
+                                   const std::vector<std::string>& content_directories, Log& log);
 
 } // namespace config_init::publish

@@ -27,6 +27,17 @@ std::string backup_path(const std::string& path) {
   return std::string(state_directory) + "/backup/" + path + "." + stamp;
 }
 
+std::vector<std::string>
+state_directories_for(const std::vector<std::string>& content_directories) {
+  std::vector<std::string> directories = {state_directory};
+  for (const std::string& directory : content_directories) {
+    const std::string suffix = directory.empty() ? "" : "/" + directory;
+    directories.push_back(std::string(state_directory) + "/base" + suffix);
+    directories.push_back(std::string(state_directory) + "/backup" + suffix);
+  }
+  return directories;
+}
+
 bool read_base(const SafeDir& dest, const std::string& path, std::string& out) {
   for (const std::string& relative : {base_path(path), legacy_base_path(path)}) {
     FileDescriptor fd;

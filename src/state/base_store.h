@@ -6,6 +6,7 @@
 #include "util/safe_dir.h"
 
 #include <string>
+#include <vector>
 
 namespace config_init::state {
 
@@ -16,6 +17,11 @@ std::string base_path(const std::string& path);
 std::string legacy_base_path(const std::string& path);
 // ".config-init/backup/<path>.<UTC timestamp>"
 std::string backup_path(const std::string& path);
+
+// The directories under .config-init/ where a run writes temporaries for files in the DEST
+// directories `content_directories` ("" for DEST itself): .config-init/ (the manifest),
+// its flat base directory, and the legacy base and backup trees that mirror DEST.
+std::vector<std::string> state_directories_for(const std::vector<std::string>& content_directories);
 
 // Reads the base of `path` into `out` (at base_path, else at legacy_base_path); false
 // when there is none. Throws IoError when it exists but cannot be read.

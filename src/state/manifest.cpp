@@ -4,24 +4,270 @@
 #include "formats/json_format.h"
 #include "formats/json_position.h"
 #include "util/error.h"
-#include "util/log.h"
+#include "util/json.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <type_traits>
 
 namespace config_init::state {
 
 namespace {
 
+// --- the schema ----------------------------------------------------------------------
+// Each record type of the manifest (the top level, a layer, a file, a source) is described
+// once, by a table of its fields in the order they are written and checked. The one
+// reader and the one writer below are driven by these tables: a new field is one line.
+
+// What a field holds in JSON.
+enum class Kind : uint8_t {
+  string,
+  integer,    // -2^63 .. 2^63-1, written as a signed number
+  unsigned64, // 0 .. 2^64-1
+  boolean,
+  octal,   // a number written as a string of octal digits (a file mode; its check validates)
+  strings, // an array of strings (other items are skipped when read)
+  records, // an array of records of another schema
+};
+
+enum class Need : uint8_t {
+  required, // must be present with its kind
+  optional, // absent reads as empty and empty is not written; present, it must have its kind
+  lenient,  // anything but a value of its kind reads as empty (false, 0, "")
+};
+
+struct Schema;
+
+// One field of a record type. Built by the helpers below, which check the member's type.
+struct Field {
+  std::string_view name;
+  Kind kind;
+  Need need;
+  // The member as a pointer (string, bool, strings and records kinds).
+  void* (*member)(void* record) = nullptr;
+  // The member as a number (integer, unsigned64 and octal kinds).
+  void (*put)(void* record, uint64_t value) = nullptr;
+  uint64_t (*get)(const void* record) = nullptr;
+  const Schema* items = nullptr; // records: the schema of each entry
+  // A string read with this prefix keeps what follows it; written, the prefix is added back.
+  // A string without it is a value of the wrong kind.
+  const char* prefix = nullptr;
+  // Checks the value once it was read with its kind: `text` is the string (each string of a
+  // strings field; the digits of an octal field). Returns the error's cause, or "".
+  std::string (*check)(const void* record, const std::string& text) = nullptr;
+};
+
+// A record type: its fields, and how a std::vector of its records is handled.
+struct Schema {
+  const Field* fields;
+  size_t count;
+  void* (*append)(void* vector) = nullptr; // a new default record at the end
+  void (*clear)(void* vector) = nullptr;
+  size_t (*size)(const void* vector) = nullptr;
+  const void* (*at)(const void* vector, size_t index) = nullptr;
+  void (*sort)(void* vector) = nullptr; // after parsing; nullptr keeps the order read
+};
+
+template <typename T>
+struct member_traits;
+template <typename C, typename T>
+struct member_traits<T C::*> {
+  using record = C;
+  using type = T;
+};
+template <auto M>
+using record_of = typename member_traits<decltype(M)>::record;
+template <auto M>
+using type_of = typename member_traits<decltype(M)>::type;
+
+template <auto M>
+void* member(void* record) {
+  return &(static_cast<record_of<M>*>(record)->*M);
+}
+template <auto M>
+void put_number(void* record, uint64_t value) {
+  static_cast<record_of<M>*>(record)->*M = static_cast<type_of<M>>(value);
+}
+template <auto M>
+uint64_t get_number(const void* record) {
+  if constexpr (std::is_signed_v<type_of<M>>) {
+    return static_cast<uint64_t>(
+        static_cast<int64_t>(static_cast<const record_of<M>*>(record)->*M));
+  } else {
+    return static_cast<uint64_t>(static_cast<const record_of<M>*>(record)->*M);
+  }
+}
+
+template <typename Check>
+struct check_traits;
+template <typename R>
+struct check_traits<std::string (*)(const R&, const std::string&)> {
+  using record = R;
+};
+template <auto Check>
+std::string checked(const void* record, const std::string& text) {
+  using R = typename check_traits<decltype(Check)>::record;
+  return Check(*static_cast<const R*>(record), text);
+}
+
+// The field builders: text<&Record::member>("name"), ...
+template <auto M, auto Check = nullptr>
+constexpr Field text(std::string_view name, Need need = Need::required,
+                     const char* prefix = nullptr) {
+  static_assert(std::is_same_v<type_of<M>, std::string>);
+  Field field{name, Kind::string, need, &member<M>};
+  field.prefix = prefix;
+  if constexpr (Check != nullptr) field.check = &checked<Check>;
+  return field;
+}
+template <auto M>
+constexpr Field flag(std::string_view name) {
+  static_assert(std::is_same_v<type_of<M>, bool>);
+  return Field{name, Kind::boolean, Need::lenient, &member<M>};
+}
+template <auto M, auto Check = nullptr>
+constexpr Field number(std::string_view name, Kind kind) {
+  static_assert(std::is_integral_v<type_of<M>> && !std::is_same_v<type_of<M>, bool>);
+  Field field{name, kind, Need::required};
+  field.put = &put_number<M>;
+  field.get = &get_number<M>;
+  if constexpr (Check != nullptr) field.check = &checked<Check>;
+  return field;
+}
+template <auto M, auto Check = nullptr>
+constexpr Field strings(std::string_view name, Need need = Need::required) {
+  static_assert(std::is_same_v<type_of<M>, std::vector<std::string>>);
+  Field field{name, Kind::strings, need, &member<M>};
+  if constexpr (Check != nullptr) field.check = &checked<Check>;
+  return field;
+}
+
+template <typename Item>
+void* append_record(void* vector) {
+  return &static_cast<std::vector<Item>*>(vector)->emplace_back();
+}
+template <typename Item>
+void clear_records(void* vector) {
+  static_cast<std::vector<Item>*>(vector)->clear();
+}
+template <typename Item>
+size_t records_size(const void* vector) {
+  return static_cast<const std::vector<Item>*>(vector)->size();
+}
+template <typename Item>
+const void* record_at(const void* vector, size_t index) {
+  return &(*static_cast<const std::vector<Item>*>(vector))[index];
+}
+template <auto Key>
+void sort_records(void* vector) {
+  auto& items = *static_cast<std::vector<record_of<Key>>*>(vector);
+  std::sort(items.begin(), items.end(),
+            [](const record_of<Key>& a, const record_of<Key>& b) { return a.*Key < b.*Key; });
+}
+
+// The schema of the records in a std::vector<Item>.
+template <typename Item, size_t N>
+constexpr Schema records_schema(const Field (&fields)[N], void (*sort)(void*) = nullptr) {
+  return Schema{
+      fields,           N,   &append_record<Item>, &clear_records<Item>, &records_size<Item>,
+      &record_at<Item>, sort};
+}
+template <auto M>
+constexpr Field records(std::string_view name, const Schema& items, Need need = Need::required) {
+  static_assert(std::is_same_v<type_of<M>, std::vector<typename type_of<M>::value_type>>);
+  Field field{name, Kind::records, need, &member<M>};
+  field.items = &items;
+  return field;
+}
+
+// --- the checks ------------------------------------------------------------------------
+
+std::string supported_version(const Manifest& manifest, const std::string& /*text*/) {
+  if (manifest.version == 1) return "";
+  return "manifest version " + std::to_string(manifest.version) +
+         " is not supported by this config-init";
+}
+
+// The manifest lives in DEST, where the app can rewrite it: its paths must stay inside.
+template <typename Record>
+std::string inside_destination(const Record& /*record*/, const std::string& path) {
+  bool ok = !path.empty() && path.front() != '/' && path.rfind(".config-init", 0) != 0;
+  for (size_t start = 0; ok;) {
+    const size_t slash = path.find('/', start);
+    const std::string_view element = std::string_view(path).substr(start, slash - start);
+    ok = !element.empty() && element != "." && element != "..";
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return ok ? "" : "invalid path '" + path + "' (not inside the destination)";
+}
+
+std::string file_mode(const ManifestFile& file, const std::string& digits) {
+  if (!digits.empty() && digits.size() <= 7 &&
+      digits.find_first_not_of("01234567") == std::string::npos)
+    return "";
+  return "invalid mode '" + digits + "' for " + file.path;
+}
+
+// Absolute layer paths, not destination paths: inside_destination does not apply.
+std::string absolute_source(const ManifestSource& /*source*/, const std::string& path) {
+  if (!path.empty() && path.front() == '/') return "";
+  return "invalid source path '" + path + "' (not absolute)";
+}
+
+// --- the tables ------------------------------------------------------------------------
+
+const Field layer_fields[] = {
+    text<&ManifestLayer::root>("root"),     flag<&ManifestLayer::present>("present"),
+    flag<&ManifestLayer::secret>("secret"), number<&ManifestLayer::files>("files", Kind::integer),
+    text<&ManifestLayer::sha256>("sha256"),
+};
+const Schema layer_schema = records_schema<ManifestLayer>(layer_fields);
+
+const Field file_fields[] = {
+    text<&ManifestFile::path, &inside_destination<ManifestFile>>("path"),
+    text<&ManifestFile::sha256>("sha256"),
+    number<&ManifestFile::size>("size", Kind::integer),
+    number<&ManifestFile::mode, &file_mode>("mode", Kind::octal),
+    strings<&ManifestFile::layers>("layers"),
+    text<&ManifestFile::policy>("policy"),
+    flag<&ManifestFile::merged>("merged"),
+    flag<&ManifestFile::secret>("secret"),
+    text<&ManifestFile::identity>("identity", Need::optional),
+    text<&ManifestFile::base_sha256>("base_sha256", Need::optional),
+};
+const Schema file_schema =
+    records_schema<ManifestFile>(file_fields, &sort_records<&ManifestFile::path>);
+
+const Field source_fields[] = {
+    text<&ManifestSource::real_path, &absolute_source>("path"),
+    text<&ManifestSource::identity>("identity"),
+    text<&ManifestSource::sha256>("sha256"),
+    number<&ManifestSource::size>("size", Kind::unsigned64),
+};
+const Schema source_schema =
+    records_schema<ManifestSource>(source_fields, &sort_records<&ManifestSource::real_path>);
+
+const Field manifest_fields[] = {
+    number<&Manifest::version, &supported_version>("version", Kind::integer),
+    text<&Manifest::tool_version>("tool", Need::lenient, "config-init "),
+    records<&Manifest::layers>("layers", layer_schema),
+    records<&Manifest::files>("files", file_schema),
+    strings<&Manifest::directories, &inside_destination<Manifest>>("directories", Need::lenient),
+    records<&Manifest::sources>("sources", source_schema, Need::optional),
+};
+const Schema manifest_schema{manifest_fields, std::size(manifest_fields)};
+
 // --- writing -----------------------------------------------------------------------
-// The manifest is written straight into one string, byte for byte as the document tree
-// (formats::Value) emitted it as JSON before: nlohmann-json's dump(2) with strict UTF-8
-// and a trailing newline.
+// Byte for byte what nlohmann-json's dump(2) gave for the manifest, with strict UTF-8 and
+// a trailing newline.
 
 // Throws the error the JSON emitter threw for a string that is not valid UTF-8 (the
 // message names the first bad byte as nlohmann-json's serializer does).
@@ -36,117 +282,131 @@ namespace {
 
 void append_string(std::string& out, const std::string& text) {
   out += '"';
-  if (!append_json_string(out, text)) throw_invalid_utf8(text);
+  if (!json::append_string(out, text)) throw_invalid_utf8(text);
   out += '"';
 }
 
-// `"key": ` at `indent` spaces, after the separator from the previous member (none for
-// the first member of an object).
-void append_key(std::string& out, const char* key, int indent, bool first = false) {
-  out += first ? "\n" : ",\n";
-  out.append(static_cast<size_t>(indent), ' ');
-  out += '"';
-  out += key;
-  out += "\": ";
-}
-
-void append_strings(std::string& out, const std::vector<std::string>& items, int indent) {
-  if (items.empty()) {
-    out += "[]";
-    return;
-  }
-  out += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    out += i == 0 ? "\n" : ",\n";
-    out.append(static_cast<size_t>(indent + 2), ' ');
-    append_string(out, items[i]);
-  }
+void new_line(std::string& out, int indent) {
   out += '\n';
   out.append(static_cast<size_t>(indent), ' ');
-  out += ']';
 }
 
-// An array of objects at `indent`; `writer(out, item)` writes the members of each.
-template <typename Item, typename Writer>
-void append_objects(std::string& out, const std::vector<Item>& items, int indent,
-                    const Writer& writer) {
-  if (items.empty()) {
-    out += "[]";
-    return;
+bool is_empty(const Field& field, const void* record) {
+  void* value = field.member(const_cast<void*>(record));
+  switch (field.kind) {
+  case Kind::string:
+    return static_cast<const std::string*>(value)->empty();
+  case Kind::strings:
+    return static_cast<const std::vector<std::string>*>(value)->empty();
+  case Kind::records:
+    return field.items->size(value) == 0;
+  default:
+    return false;
   }
-  out += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    out += i == 0 ? "\n" : ",\n";
-    out.append(static_cast<size_t>(indent + 2), ' ');
-    out += '{';
-    writer(out, items[i]);
-    out += '\n';
-    out.append(static_cast<size_t>(indent + 2), ' ');
-    out += '}';
-  }
-  out += '\n';
-  out.append(static_cast<size_t>(indent), ' ');
-  out += ']';
 }
 
-const char* boolean(bool value) {
-  return value ? "true" : "false";
+void write_record(std::string& out, const Schema& schema, const void* record, int indent);
+
+void write_value(std::string& out, const Field& field, const void* record, int indent) {
+  void* value = field.member ? field.member(const_cast<void*>(record)) : nullptr;
+  switch (field.kind) {
+  case Kind::string:
+    if (field.prefix) {
+      append_string(out, field.prefix + *static_cast<const std::string*>(value));
+    } else {
+      append_string(out, *static_cast<const std::string*>(value));
+    }
+    break;
+  case Kind::integer:
+    out += std::to_string(static_cast<int64_t>(field.get(record)));
+    break;
+  case Kind::unsigned64:
+    out += std::to_string(field.get(record));
+    break;
+  case Kind::boolean:
+    out += *static_cast<const bool*>(value) ? "true" : "false";
+    break;
+  case Kind::octal: {
+    char digits[8]; // at most 7 digits, as always
+    std::snprintf(digits, sizeof digits, "%04o", static_cast<unsigned>(field.get(record)));
+    append_string(out, digits);
+    break;
+  }
+  case Kind::strings:
+  case Kind::records: {
+    const size_t count = field.kind == Kind::strings
+                             ? static_cast<const std::vector<std::string>*>(value)->size()
+                             : field.items->size(value);
+    if (count == 0) {
+      out += "[]";
+      break;
+    }
+    out += '[';
+    for (size_t i = 0; i < count; ++i) {
+      if (i != 0) out += ',';
+      new_line(out, indent + 2);
+      if (field.kind == Kind::strings) {
+        append_string(out, (*static_cast<const std::vector<std::string>*>(value))[i]);
+      } else {
+        write_record(out, *field.items, field.items->at(value, i), indent + 2);
+      }
+    }
+    new_line(out, indent);
+    out += ']';
+    break;
+  }
+  }
+}
+
+// A record whose "{" is at `indent`.
+void write_record(std::string& out, const Schema& schema, const void* record, int indent) {
+  out += '{';
+  bool first = true;
+  for (const Field* field = schema.fields; field != schema.fields + schema.count; ++field) {
+    if (field->need == Need::optional && is_empty(*field, record)) continue;
+    if (!first) out += ',';
+    first = false;
+    new_line(out, indent + 2);
+    out += '"';
+    out += field->name;
+    out += "\": ";
+    write_value(out, *field, record, indent + 2);
+  }
+  new_line(out, indent);
+  out += '}';
 }
 
 // A generous guess of the serialized size, so that the string is allocated once.
-size_t estimated_size(const Manifest& manifest) {
-  size_t size = 256 + manifest.tool_version.size();
-  for (const ManifestLayer& layer : manifest.layers)
-    size += 160 + layer.root.size() + layer.sha256.size();
-  for (const ManifestFile& file : manifest.files) {
-    size += 260 + file.path.size() + file.sha256.size() + file.policy.size() +
-            file.identity.size() + file.base_sha256.size();
-    for (const std::string& layer : file.layers)
-      size += 12 + layer.size();
+size_t estimated_size(const Schema& schema, const void* record, size_t indent) {
+  size_t size = 4 + indent;
+  for (const Field* field = schema.fields; field != schema.fields + schema.count; ++field) {
+    size += indent + 8 + field->name.size();
+    void* value = field->member ? field->member(const_cast<void*>(record)) : nullptr;
+    switch (field->kind) {
+    case Kind::string:
+      size += static_cast<const std::string*>(value)->size() + 16;
+      break;
+    case Kind::strings:
+      for (const std::string& item : *static_cast<const std::vector<std::string>*>(value))
+        size += indent + 6 + item.size();
+      break;
+    case Kind::records:
+      for (size_t i = 0, n = field->items->size(value); i < n; ++i)
+        size += estimated_size(*field->items, field->items->at(value, i), indent + 4);
+      break;
+    default:
+      size += 24;
+      break;
+    }
   }
-  for (const std::string& directory : manifest.directories)
-    size += 8 + directory.size();
-  for (const ManifestSource& source : manifest.sources)
-    size += 120 + source.real_path.size() + source.identity.size() + source.sha256.size();
   return size + size / 8; // escapes
 }
 
 // --- reading -----------------------------------------------------------------------
 
 using formats::json_position::Cursor;
-using formats::json_position::position_of;
 
-// The members the reader knows, in the objects where they occur.
-enum class Field : uint8_t {
-  unknown,
-  // the top level
-  version,
-  tool,
-  layers,
-  files,
-  directories,
-  sources,
-  // a layer, a file or a source
-  root,
-  present,
-  secret,
-  file_count, // a layer's "files"
-  sha256,
-  path,
-  size,
-  mode,
-  file_layers, // a file's "layers"
-  policy,
-  merged,
-  identity,
-  base_sha256,
-};
-
-constexpr uint32_t bit(Field field) {
-  return uint32_t{1} << static_cast<unsigned>(field);
-}
-
-// What a SAX event carried, for the fields that take scalars.
+// What a SAX event carried.
 struct Scalar {
   enum class Kind { null, boolean, integer, big_unsigned, floating, string } kind;
   bool flag = false;
@@ -155,22 +415,20 @@ struct Scalar {
   std::string* text = nullptr; // for `string` (may be moved from)
 };
 
-// What was read of each entry besides the record itself: which fields were present with
-// the right kind (bits of Field), and the values that are checked only afterwards.
-struct LayerExtra {
-  uint32_t ok = 0;
-  int64_t files = 0;
-};
-struct FileExtra {
-  uint32_t ok = 0;
-  uint32_t seen = 0; // present with any kind (for the optional fields)
-  int64_t size = 0;
-  std::string mode;
+// What was read of one field of the record being read.
+struct Slot {
+  enum class State : uint8_t { absent, ok, wrong_kind } state = State::absent;
+  std::string digits; // octal: the text read
+  // records: the error of the first bad entry, if any
+  bool entry_failed = false;
+  std::string entry_error;
 };
 
-// Reads the manifest's SAX events straight into records. Everything is checked only
-// after the whole text parsed, in the order the document-tree parser checked it, so the
-// error reported for a bad manifest is the one it always was.
+// Reads the SAX events straight into the records, as the tables say. A record is checked
+// when it ends, in the order of its table, and an entry's error is kept for its array:
+// the error reported for a bad manifest is the first in the tables' order (after any
+// syntax error), however the text orders its members. A member given twice keeps its
+// last value.
 class Reader {
 public:
   Reader(std::string_view text, const std::string& name, const char* const& progress)
@@ -210,12 +468,7 @@ public:
   bool start_object(std::size_t /*size*/) { return open(false); }
   bool key(std::string& key) {
     Frame& frame = stack_.back();
-    frame.field = field_of(frame.context, key);
-    if (frame.context == Context::top && frame.field == Field::sources) {
-      top_seen_ |= bit(Field::sources);
-    } else if (frame.context == Context::file) {
-      file_extras_.back().seen |= bit(frame.field);
-    }
+    if (frame.context == Context::record) frame.field = field_index(*frame.schema, key);
     return true;
   }
   bool end_object() { return close(); }
@@ -227,307 +480,115 @@ public:
     fail(position == 0 ? 0 : position - 1, formats::json_position::parse_error_cause(error.what()));
   }
 
-  // The checks, in the order of the document-tree parser, and the manifest.
+  // The manifest, once the whole text was read; throws InputError for one that is not.
   Manifest finish();
 
 private:
-  // Where an event lands: the kind of the innermost open object or array.
   enum class Context : uint8_t {
     ignored, // inside something the manifest does not use
-    top,     // the top-level object
-    layers,
-    files,
-    directories,
-    sources, // the top-level arrays
-    layer,
-    file,
-    source,     // one entry of them
-    file_layers // a file's "layers" array
+    record,  // an object read into `target` by `schema`
+    records, // an array of records (`target` is the vector)
+    strings, // an array of strings (`target` is the vector)
   };
   struct Frame {
     Context context;
-    Field field = Field::unknown; // of an object: the member whose value comes next
+    const Schema* schema = nullptr; // record, records: the records' schema
+    void* target = nullptr;
+    size_t slots = 0; // record: its first slot; records: the slot of the array's field
+    int field = -1;   // record: the member whose value comes next (-1: unknown)
   };
 
-  static Field field_of(Context context, std::string_view key);
+  static int field_index(const Schema& schema, std::string_view key) {
+    for (size_t i = 0; i < schema.count; ++i) {
+      if (key == schema.fields[i].name) return static_cast<int>(i);
+    }
+    return -1;
+  }
 
   [[noreturn]] void fail(size_t offset, const std::string& cause) const {
-    throw InputError(name_ + ":" + position_of(text_, offset) + ": " + cause);
+    throw InputError(name_ + ":" + text::line_column(text_, offset) + ": " + cause);
   }
-  [[noreturn]] void missing(const char* key, const char* kind) const {
-    throw InputError(name_ + ": not a config-init manifest (field '" + key + "' missing or not a " +
-                     kind + ")");
-  }
-
   size_t consumed() const { return static_cast<size_t>(progress_ - text_.data()); }
 
   bool scalar(const Scalar& value);
   bool open(bool array);
-  bool close() {
-    stack_.pop_back();
-    return true;
-  }
-  // A top-level member given something other than an array.
-  void not_an_array(Field field);
-  // A new entry of the array `context` (its members are read when it is an object).
-  void add_entry(Context context);
-  void entry_scalar(Context context, Field field, const Scalar& value);
+  bool close();
+  void push_record(const Schema& schema, void* record);
+  // Checks the record just read (its slots from `first`); returns the first error's cause.
+  std::string check_record(const Schema& schema, void* record, size_t first);
+  // An entry of the records array `frame` ended (read into `entry`, slots from `first`).
+  void end_entry(const Frame& frame, void* entry, size_t first);
 
   std::string_view text_;
   const std::string& name_;
   const char* const& progress_;
   std::vector<Frame> stack_;
-
+  std::vector<Slot> slots_; // the slots of the records being read, outermost first
   bool top_is_object_ = false;
-  uint32_t top_ok_ = 0;   // bits of the top-level fields present with the right kind
-  uint32_t top_seen_ = 0; // ... and present at all (for the optional "sources")
-  int64_t version_ = 0;
-  std::string tool_;
-  std::vector<ManifestLayer> layers_;
-  std::vector<LayerExtra> layer_extras_;
-  std::vector<ManifestFile> files_;
-  std::vector<FileExtra> file_extras_;
-  std::vector<std::string> directories_;
-  std::vector<ManifestSource> sources_;
-  std::vector<uint32_t> source_ok_;
+  Manifest manifest_;
 };
 
-Field Reader::field_of(Context context, std::string_view key) {
-  switch (context) {
-  case Context::top:
-    if (key == "version") return Field::version;
-    if (key == "tool") return Field::tool;
-    if (key == "layers") return Field::layers;
-    if (key == "files") return Field::files;
-    if (key == "directories") return Field::directories;
-    if (key == "sources") return Field::sources;
-    break;
-  case Context::layer:
-    if (key == "root") return Field::root;
-    if (key == "present") return Field::present;
-    if (key == "secret") return Field::secret;
-    if (key == "files") return Field::file_count;
-    if (key == "sha256") return Field::sha256;
-    break;
-  case Context::file:
-    if (key == "path") return Field::path;
-    if (key == "sha256") return Field::sha256;
-    if (key == "size") return Field::size;
-    if (key == "mode") return Field::mode;
-    if (key == "layers") return Field::file_layers;
-    if (key == "policy") return Field::policy;
-    if (key == "merged") return Field::merged;
-    if (key == "secret") return Field::secret;
-    if (key == "identity") return Field::identity;
-    if (key == "base_sha256") return Field::base_sha256;
-    break;
-  case Context::source:
-    if (key == "path") return Field::path;
-    if (key == "identity") return Field::identity;
-    if (key == "sha256") return Field::sha256;
-    if (key == "size") return Field::size;
-    break;
-  default:
-    break;
-  }
-  return Field::unknown;
-}
-
-void Reader::add_entry(Context context) {
-  switch (context) {
-  case Context::layers:
-    layers_.emplace_back();
-    layer_extras_.emplace_back();
-    break;
-  case Context::files:
-    files_.emplace_back();
-    file_extras_.emplace_back();
-    break;
-  case Context::sources:
-    sources_.emplace_back();
-    source_ok_.push_back(0);
-    break;
-  default:
-    break;
-  }
-}
-
-void Reader::not_an_array(Field field) {
-  top_ok_ &= ~bit(field);
-  switch (field) {
-  case Field::layers:
-    layers_.clear();
-    layer_extras_.clear();
-    break;
-  case Field::files:
-    files_.clear();
-    file_extras_.clear();
-    break;
-  case Field::directories:
-    directories_.clear();
-    break;
-  case Field::sources:
-    sources_.clear();
-    source_ok_.clear();
-    break;
-  default:
-    break;
-  }
-}
-
-// A member of an entry got `value` (a scalar). A member set twice keeps its last value.
-void Reader::entry_scalar(Context context, Field field, const Scalar& value) {
-  const bool is_string = value.kind == Scalar::Kind::string;
-  const bool is_integer = value.kind == Scalar::Kind::integer;
-  // Moves a string value into `target` and records whether the member was a string.
-  const auto take_string = [&](uint32_t& ok, std::string& target) {
-    if (is_string) {
-      target = std::move(*value.text);
-      ok |= bit(field);
-    } else {
-      ok &= ~bit(field);
-    }
-  };
-  const bool flag = value.kind == Scalar::Kind::boolean && value.flag;
-  if (context == Context::layer) {
-    ManifestLayer& layer = layers_.back();
-    LayerExtra& extra = layer_extras_.back();
-    switch (field) {
-    case Field::root:
-      take_string(extra.ok, layer.root);
-      break;
-    case Field::sha256:
-      take_string(extra.ok, layer.sha256);
-      break;
-    case Field::present:
-      layer.present = flag;
-      break;
-    case Field::secret:
-      layer.secret = flag;
-      break;
-    case Field::file_count:
-      extra.ok = is_integer ? extra.ok | bit(field) : extra.ok & ~bit(field);
-      extra.files = value.integer;
-      break;
-    default:
-      break;
-    }
-  } else if (context == Context::file) {
-    ManifestFile& file = files_.back();
-    FileExtra& extra = file_extras_.back();
-    switch (field) {
-    case Field::path:
-      take_string(extra.ok, file.path);
-      break;
-    case Field::sha256:
-      take_string(extra.ok, file.sha256);
-      break;
-    case Field::mode:
-      take_string(extra.ok, extra.mode);
-      break;
-    case Field::policy:
-      take_string(extra.ok, file.policy);
-      break;
-    case Field::identity:
-      take_string(extra.ok, file.identity);
-      break;
-    case Field::base_sha256:
-      take_string(extra.ok, file.base_sha256);
-      break;
-    case Field::size:
-      extra.ok = is_integer ? extra.ok | bit(field) : extra.ok & ~bit(field);
-      extra.size = value.integer;
-      break;
-    case Field::file_layers: // not an array
-      extra.ok &= ~bit(field);
-      file.layers.clear();
-      break;
-    case Field::merged:
-      file.merged = flag;
-      break;
-    case Field::secret:
-      file.secret = flag;
-      break;
-    default:
-      break;
-    }
-  } else if (context == Context::source) {
-    ManifestSource& source = sources_.back();
-    uint32_t& ok = source_ok_.back();
-    switch (field) {
-    case Field::path:
-      take_string(ok, source.real_path);
-      break;
-    case Field::identity:
-      take_string(ok, source.identity);
-      break;
-    case Field::sha256:
-      take_string(ok, source.sha256);
-      break;
-    case Field::size: // any integer from 0 to UINT64_MAX
-      if (is_integer && value.integer >= 0) {
-        source.size = static_cast<uint64_t>(value.integer);
-        ok |= bit(field);
-      } else if (value.kind == Scalar::Kind::big_unsigned) {
-        source.size = value.big;
-        ok |= bit(field);
-      } else {
-        ok &= ~bit(field);
-      }
-      break;
-    default:
-      break;
-    }
-  }
+void Reader::push_record(const Schema& schema, void* record) {
+  Frame frame{Context::record, &schema, record, slots_.size()};
+  slots_.resize(slots_.size() + schema.count);
+  stack_.push_back(frame);
 }
 
 bool Reader::scalar(const Scalar& value) {
   if (stack_.empty()) return true; // a top level that is not an object
-  const Frame& frame = stack_.back();
+  Frame& frame = stack_.back();
   switch (frame.context) {
-  case Context::top:
-    switch (frame.field) {
-    case Field::version:
-      if (value.kind == Scalar::Kind::integer) {
-        version_ = value.integer;
-        top_ok_ |= bit(Field::version);
-      } else {
-        top_ok_ &= ~bit(Field::version);
+  case Context::record: {
+    if (frame.field < 0) break;
+    const Field& field = frame.schema->fields[frame.field];
+    Slot& slot = slots_[frame.slots + static_cast<size_t>(frame.field)];
+    slot.entry_failed = false;
+    bool ok = false;
+    switch (field.kind) {
+    case Kind::string:
+      if ((ok = value.kind == Scalar::Kind::string))
+        *static_cast<std::string*>(field.member(frame.target)) = std::move(*value.text);
+      break;
+    case Kind::integer:
+      if ((ok = value.kind == Scalar::Kind::integer))
+        field.put(frame.target, static_cast<uint64_t>(value.integer));
+      break;
+    case Kind::unsigned64:
+      if (value.kind == Scalar::Kind::integer && value.integer >= 0) {
+        ok = true;
+        field.put(frame.target, static_cast<uint64_t>(value.integer));
+      } else if (value.kind == Scalar::Kind::big_unsigned) {
+        ok = true;
+        field.put(frame.target, value.big);
       }
       break;
-    case Field::tool:
-      if (value.kind == Scalar::Kind::string) {
-        tool_ = std::move(*value.text);
-        top_ok_ |= bit(Field::tool);
-      } else {
-        top_ok_ &= ~bit(Field::tool);
-      }
+    case Kind::boolean:
+      ok = true;
+      *static_cast<bool*>(field.member(frame.target)) =
+          value.kind == Scalar::Kind::boolean && value.flag;
       break;
-    case Field::layers:
-    case Field::files:
-    case Field::directories:
-    case Field::sources:
-      not_an_array(frame.field);
+    case Kind::octal:
+      if ((ok = value.kind == Scalar::Kind::string)) slot.digits = std::move(*value.text);
       break;
-    default:
-      break;
+    case Kind::strings:
+    case Kind::records:
+      break; // not an array
     }
+    slot.state = ok ? Slot::State::ok : Slot::State::wrong_kind;
     break;
-  case Context::layers:
-  case Context::files:
-  case Context::sources:
-    add_entry(frame.context); // not an object: every field of it is missing
+  }
+  case Context::records: {
+    // Not an object: every field of the entry is missing.
+    void* entry = frame.schema->append(frame.target);
+    const size_t first = slots_.size();
+    slots_.resize(first + frame.schema->count);
+    end_entry(frame, entry, first);
+    slots_.resize(first);
     break;
-  case Context::directories:
-    if (value.kind == Scalar::Kind::string) directories_.push_back(std::move(*value.text));
-    break;
-  case Context::layer:
-  case Context::file:
-  case Context::source:
-    entry_scalar(frame.context, frame.field, value);
-    break;
-  case Context::file_layers:
-    if (value.kind == Scalar::Kind::string) files_.back().layers.push_back(std::move(*value.text));
+  }
+  case Context::strings:
+    if (value.kind == Scalar::Kind::string)
+      static_cast<std::vector<std::string>*>(frame.target)->push_back(std::move(*value.text));
     break;
   case Context::ignored:
     break;
@@ -540,156 +601,148 @@ bool Reader::open(bool array) {
     fail(consumed() - 1,
          "nesting deeper than " + std::to_string(formats::json_format::max_depth) + " levels");
   }
-  Context context = Context::ignored;
   if (stack_.empty()) {
     top_is_object_ = !array;
-    if (!array) context = Context::top;
-  } else {
-    const Frame& frame = stack_.back();
-    switch (frame.context) {
-    case Context::top:
-      switch (frame.field) {
-      case Field::layers:
-      case Field::files:
-      case Field::directories:
-      case Field::sources:
-        not_an_array(frame.field); // starts afresh (also for a member given twice)
-        if (array) {
-          top_ok_ |= bit(frame.field);
-          context = frame.field == Field::layers        ? Context::layers
-                    : frame.field == Field::files       ? Context::files
-                    : frame.field == Field::directories ? Context::directories
-                                                        : Context::sources;
-        }
-        break;
-      case Field::version:
-      case Field::tool:
-        top_ok_ &= ~bit(frame.field);
-        break;
-      default:
-        break;
-      }
-      break;
-    case Context::layers:
-    case Context::files:
-    case Context::sources:
-      add_entry(frame.context);
-      if (!array) {
-        context = frame.context == Context::layers  ? Context::layer
-                  : frame.context == Context::files ? Context::file
-                                                    : Context::source;
-      }
-      break;
-    case Context::layer:
-    case Context::file:
-    case Context::source:
-      if (frame.context == Context::file && frame.field == Field::file_layers && array) {
-        file_extras_.back().ok |= bit(Field::file_layers);
-        files_.back().layers.clear();
-        context = Context::file_layers;
-      } else {
-        // A member that takes a scalar (or a file's "layers" given an object) got a
-        // container: the same as a scalar of the wrong kind.
-        entry_scalar(frame.context, frame.field, Scalar{Scalar::Kind::null});
-      }
-      break;
-    default:
-      break;
+    if (!array) {
+      push_record(manifest_schema, &manifest_);
+      return true;
     }
+  } else if (stack_.back().context == Context::record && stack_.back().field >= 0) {
+    const Frame frame = stack_.back();
+    const Field& field = frame.schema->fields[frame.field];
+    Slot& slot = slots_[frame.slots + static_cast<size_t>(frame.field)];
+    slot.entry_failed = false;
+    slot.state = Slot::State::wrong_kind;
+    if (field.kind == Kind::boolean) *static_cast<bool*>(field.member(frame.target)) = false;
+    if (array && field.kind == Kind::strings) {
+      slot.state = Slot::State::ok;
+      auto* items = static_cast<std::vector<std::string>*>(field.member(frame.target));
+      items->clear();
+      stack_.push_back(Frame{Context::strings, nullptr, items});
+      return true;
+    }
+    if (array && field.kind == Kind::records) {
+      slot.state = Slot::State::ok;
+      void* items = field.member(frame.target);
+      field.items->clear(items);
+      stack_.push_back(Frame{Context::records, field.items, items,
+                             frame.slots + static_cast<size_t>(frame.field)});
+      return true;
+    }
+  } else if (stack_.back().context == Context::records) {
+    const Frame frame = stack_.back();
+    void* entry = frame.schema->append(frame.target);
+    if (!array) {
+      push_record(*frame.schema, entry);
+      return true;
+    }
+    const size_t first = slots_.size(); // not an object: every field of it is missing
+    slots_.resize(first + frame.schema->count);
+    end_entry(frame, entry, first);
+    slots_.resize(first);
   }
-  stack_.push_back(Frame{context});
+  stack_.push_back(Frame{Context::ignored});
   return true;
 }
 
-Manifest Reader::finish() {
-  const std::string& name = name_;
-  if (!top_is_object_) throw InputError(name + ": not a config-init manifest (not an object)");
-  Manifest manifest;
-  if (!(top_ok_ & bit(Field::version))) missing("version", "integer");
-  manifest.version = static_cast<int>(version_);
-  if (manifest.version != 1) {
-    throw InputError(name + ": manifest version " + std::to_string(manifest.version) +
-                     " is not supported by this config-init");
+bool Reader::close() {
+  const Frame frame = stack_.back();
+  stack_.pop_back();
+  // An entry of an array of records ended (the top level is checked by finish).
+  if (frame.context == Context::record && !stack_.empty()) {
+    end_entry(stack_.back(), frame.target, frame.slots);
+    slots_.resize(frame.slots);
   }
-  // The document-tree parser ignored "tool"; it is read back only when it has the form
-  // serialize() writes, so that parsing and serializing a manifest gives the same bytes.
-  constexpr std::string_view tool_prefix = "config-init ";
-  if ((top_ok_ & bit(Field::tool)) && tool_.rfind(tool_prefix, 0) == 0) {
-    manifest.tool_version = tool_.substr(tool_prefix.size());
+  return true;
+}
+
+void Reader::end_entry(const Frame& array, void* entry, size_t first) {
+  Slot& owner = slots_[array.slots];
+  if (owner.entry_failed) return; // only the first bad entry is reported
+  std::string error = check_record(*array.schema, entry, first);
+  if (!error.empty()) {
+    owner.entry_failed = true;
+    owner.entry_error = std::move(error);
   }
-  if (!(top_ok_ & bit(Field::layers))) missing("layers", "array");
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    const LayerExtra& extra = layer_extras_[i];
-    if (!(extra.ok & bit(Field::root))) missing("root", "string");
-    if (!(extra.ok & bit(Field::file_count))) missing("files", "integer");
-    if (!(extra.ok & bit(Field::sha256))) missing("sha256", "string");
-    layers_[i].files = static_cast<size_t>(extra.files);
-  }
-  manifest.layers = std::move(layers_);
-  // The manifest lives in DEST, where the app can rewrite it: its paths must stay inside.
-  const auto checked_path = [&](const std::string& path) {
-    bool ok = !path.empty() && path.front() != '/' && path.rfind(".config-init", 0) != 0;
-    for (size_t start = 0; ok;) {
-      const size_t slash = path.find('/', start);
-      const std::string_view element = std::string_view(path).substr(start, slash - start);
-      ok = !element.empty() && element != "." && element != "..";
-      if (slash == std::string::npos) break;
-      start = slash + 1;
-    }
-    if (!ok) throw InputError(name + ": invalid path '" + path + "' (not inside the destination)");
-  };
-  if (!(top_ok_ & bit(Field::files))) missing("files", "array");
-  for (size_t i = 0; i < files_.size(); ++i) {
-    ManifestFile& file = files_[i];
-    const FileExtra& extra = file_extras_[i];
-    if (!(extra.ok & bit(Field::path))) missing("path", "string");
-    checked_path(file.path);
-    if (!(extra.ok & bit(Field::sha256))) missing("sha256", "string");
-    if (!(extra.ok & bit(Field::size))) missing("size", "integer");
-    file.size = static_cast<uint64_t>(extra.size);
-    if (!(extra.ok & bit(Field::mode))) missing("mode", "string");
-    if (extra.mode.empty() || extra.mode.size() > 7 ||
-        extra.mode.find_first_not_of("01234567") != std::string::npos) {
-      throw InputError(name + ": invalid mode '" + extra.mode + "' for " + file.path);
-    }
-    file.mode = static_cast<unsigned>(std::stoul(extra.mode, nullptr, 8));
-    if (!(extra.ok & bit(Field::file_layers))) missing("layers", "array");
-    if (!(extra.ok & bit(Field::policy))) missing("policy", "string");
-    // The optional fields: absent is empty, present must be a string.
-    if ((extra.seen & bit(Field::identity)) && !(extra.ok & bit(Field::identity)))
-      missing("identity", "string");
-    if ((extra.seen & bit(Field::base_sha256)) && !(extra.ok & bit(Field::base_sha256)))
-      missing("base_sha256", "string");
-  }
-  manifest.files = std::move(files_);
-  if (top_ok_ & bit(Field::directories)) {
-    for (const std::string& directory : directories_)
-      checked_path(directory);
-    manifest.directories = std::move(directories_);
-  }
-  if ((top_seen_ & bit(Field::sources)) && !(top_ok_ & bit(Field::sources)))
-    missing("sources", "array");
-  if (top_ok_ & bit(Field::sources)) {
-    for (size_t i = 0; i < sources_.size(); ++i) {
-      const ManifestSource& source = sources_[i];
-      const uint32_t ok = source_ok_[i];
-      if (!(ok & bit(Field::path))) missing("path", "string");
-      // Absolute layer paths, not destination paths: checked_path does not apply.
-      if (source.real_path.empty() || source.real_path.front() != '/') {
-        throw InputError(name + ": invalid source path '" + source.real_path + "' (not absolute)");
+}
+
+std::string Reader::check_record(const Schema& schema, void* record, size_t first) {
+  for (size_t i = 0; i < schema.count; ++i) {
+    const Field& field = schema.fields[i];
+    Slot& slot = slots_[first + i];
+    void* value = field.member ? field.member(record) : nullptr;
+    if (slot.state == Slot::State::ok && field.prefix) {
+      auto& text = *static_cast<std::string*>(value);
+      if (text.rfind(field.prefix, 0) == 0) {
+        text.erase(0, std::strlen(field.prefix));
+      } else {
+        slot.state = Slot::State::wrong_kind;
       }
-      if (!(ok & bit(Field::identity))) missing("identity", "string");
-      if (!(ok & bit(Field::sha256))) missing("sha256", "string");
-      if (!(ok & bit(Field::size))) missing("size", "integer");
     }
-    manifest.sources = std::move(sources_);
+    if (slot.state != Slot::State::ok) {
+      if (field.need == Need::required ||
+          (field.need == Need::optional && slot.state == Slot::State::wrong_kind)) {
+        const bool vowel = field.kind == Kind::integer || field.kind == Kind::unsigned64 ||
+                           field.kind == Kind::strings || field.kind == Kind::records;
+        const char* kind = field.kind == Kind::strings || field.kind == Kind::records ? "array"
+                           : vowel                                                    ? "integer"
+                                                                                      : "string";
+        return "not a config-init manifest (field '" + std::string(field.name) +
+               "' missing or not " + (vowel ? "an " : "a ") + kind + ")";
+      }
+      // Empty, as absent (a lenient field of another kind).
+      switch (field.kind) {
+      case Kind::string:
+        static_cast<std::string*>(value)->clear();
+        break;
+      case Kind::strings:
+        static_cast<std::vector<std::string>*>(value)->clear();
+        break;
+      case Kind::records:
+        field.items->clear(value);
+        break;
+      case Kind::boolean:
+        break; // already false
+      default:
+        field.put(record, 0);
+        break;
+      }
+      continue;
+    }
+    if (field.check) {
+      std::string error;
+      switch (field.kind) {
+      case Kind::string:
+        error = field.check(record, *static_cast<const std::string*>(value));
+        break;
+      case Kind::octal:
+        error = field.check(record, slot.digits);
+        break;
+      case Kind::strings:
+        for (const std::string& item : *static_cast<const std::vector<std::string>*>(value)) {
+          if (!(error = field.check(record, item)).empty()) break;
+        }
+        break;
+      default:
+        error = field.check(record, std::string());
+        break;
+      }
+      if (!error.empty()) return error;
+    }
+    if (field.kind == Kind::octal) field.put(record, std::stoul(slot.digits, nullptr, 8));
+    if (field.kind == Kind::records) {
+      if (slot.entry_failed) return slot.entry_error;
+      if (field.items->sort) field.items->sort(value);
+    }
   }
-  std::sort(manifest.files.begin(), manifest.files.end(),
-            [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
-  std::sort(
-      manifest.sources.begin(), manifest.sources.end(),
-      [](const ManifestSource& a, const ManifestSource& b) { return a.real_path < b.real_path; });
-  return manifest;
+  return "";
+}
+
+Manifest Reader::finish() {
+  if (!top_is_object_) throw InputError(name_ + ": not a config-init manifest (not an object)");
+  const std::string error = check_record(manifest_schema, &manifest_, 0);
+  if (!error.empty()) throw InputError(name_ + ": " + error);
+  return std::move(manifest_);
 }
 
 } // namespace
@@ -710,70 +763,9 @@ const ManifestSource* Manifest::find_source(const std::string& real_path) const 
 
 std::string serialize(const Manifest& manifest) {
   std::string out;
-  out.reserve(estimated_size(manifest));
-  out += '{';
-  append_key(out, "version", 2, true);
-  out += std::to_string(int64_t{manifest.version});
-  append_key(out, "tool", 2);
-  append_string(out, "config-init " + manifest.tool_version);
-  append_key(out, "layers", 2);
-  append_objects(out, manifest.layers, 2, [](std::string& o, const ManifestLayer& layer) {
-    append_key(o, "root", 6, true);
-    append_string(o, layer.root);
-    append_key(o, "present", 6);
-    o += boolean(layer.present);
-    append_key(o, "secret", 6);
-    o += boolean(layer.secret);
-    append_key(o, "files", 6);
-    o += std::to_string(static_cast<int64_t>(layer.files));
-    append_key(o, "sha256", 6);
-    append_string(o, layer.sha256);
-  });
-  append_key(out, "files", 2);
-  append_objects(out, manifest.files, 2, [](std::string& o, const ManifestFile& file) {
-    append_key(o, "path", 6, true);
-    append_string(o, file.path);
-    append_key(o, "sha256", 6);
-    append_string(o, file.sha256);
-    append_key(o, "size", 6);
-    o += std::to_string(static_cast<int64_t>(file.size));
-    append_key(o, "mode", 6);
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", file.mode);
-    append_string(o, mode);
-    append_key(o, "layers", 6);
-    append_strings(o, file.layers, 6);
-    append_key(o, "policy", 6);
-    append_string(o, file.policy);
-    append_key(o, "merged", 6);
-    o += boolean(file.merged);
-    append_key(o, "secret", 6);
-    o += boolean(file.secret);
-    if (!file.identity.empty()) {
-      append_key(o, "identity", 6);
-      append_string(o, file.identity);
-    }
-    if (!file.base_sha256.empty()) {
-      append_key(o, "base_sha256", 6);
-      append_string(o, file.base_sha256);
-    }
-  });
-  append_key(out, "directories", 2);
-  append_strings(out, manifest.directories, 2);
-  if (!manifest.sources.empty()) {
-    append_key(out, "sources", 2);
-    append_objects(out, manifest.sources, 2, [](std::string& o, const ManifestSource& source) {
-      append_key(o, "path", 6, true);
-      append_string(o, source.real_path);
-      append_key(o, "identity", 6);
-      append_string(o, source.identity);
-      append_key(o, "sha256", 6);
-      append_string(o, source.sha256);
-      append_key(o, "size", 6);
-      o += std::to_string(source.size);
-    });
-  }
-  out += "\n}\n";
+  out.reserve(estimated_size(manifest_schema, &manifest, 0));
+  write_record(out, manifest_schema, &manifest, 0);
+  out += '\n';
   return out;
 }
 

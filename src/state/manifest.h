@@ -16,7 +16,7 @@ namespace config_init::state {
 constexpr const char* state_directory = ".config-init";
 constexpr const char* manifest_path = ".config-init/manifest.json";
 constexpr const char* lock_path = ".config-init/lock";
-// Exists while a run may have temporary files in DEST (publish::publish).
+// Exists while a run may have temporary files in DEST (publish::Publisher).
 constexpr const char* in_progress_path = ".config-init/in-progress";
 
 struct ManifestFile {

@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include "util/json.h"
+
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -41,27 +43,6 @@ std::string utc_timestamp() {
   return out;
 }
 
-// The length of the UTF-8 sequence a lead byte starts (0: not a lead byte) and the range
-// its second byte must be in (the others are 80..BF): the Unicode standard's table 3-7 of
-// well-formed sequences, which nlohmann-json's decoder implements as a DFA.
-struct Lead {
-  int length;
-  unsigned char low, high;
-};
-
-Lead lead_of(unsigned char byte) {
-  if (byte >= 0xC2 && byte <= 0xDF) return {2, 0x80, 0xBF};
-  if (byte == 0xE0) return {3, 0xA0, 0xBF};
-  if (byte == 0xED) return {3, 0x80, 0x9F}; // no surrogates
-  if (byte >= 0xE1 && byte <= 0xEF) return {3, 0x80, 0xBF};
-  if (byte == 0xF0) return {4, 0x90, 0xBF};
-  if (byte >= 0xF1 && byte <= 0xF3) return {4, 0x80, 0xBF};
-  if (byte == 0xF4) return {4, 0x80, 0x8F}; // nothing above U+10FFFF
-  return {0, 0, 0};                         // 80..C1 (continuation, overlong), F5..FF
-}
-
-constexpr const char* replacement_character = "\xEF\xBF\xBD"; // U+FFFD
-
 // The value of a number field as nlohmann-json printed it: the integer std::stoll reads
 // (which throws std::invalid_argument / std::out_of_range for a non-number, as before).
 std::string number_text(const std::string& value) {
@@ -72,13 +53,13 @@ std::string number_text(const std::string& value) {
 void append_member(std::string& line, const std::string& key, const std::string& value,
                    bool number) {
   line += '"';
-  append_json_string(line, key);
+  json::append_string(line, key);
   line += "\":";
   if (number) {
     line += number_text(value);
   } else {
     line += '"';
-    append_json_string(line, value);
+    json::append_string(line, value);
     line += '"';
   }
 }
@@ -127,84 +108,6 @@ void append_json_line(std::string& line, Log::Level level, const std::string& me
 
 } // namespace
 
-bool append_json_string(std::string& out, std::string_view text) {
-  static const char hex[] = "0123456789abcdef";
-  bool valid = true;
-  const size_t size = text.size();
-  size_t i = 0;
-  while (i < size) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x80) {
-      const Lead lead = lead_of(byte);
-      if (lead.length == 0) { // a byte that starts nothing: one U+FFFD for it
-        out += replacement_character;
-        valid = false;
-        ++i;
-        continue;
-      }
-      size_t k = 1;
-      for (; k < static_cast<size_t>(lead.length) && i + k < size; ++k) {
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        const unsigned char low = k == 1 ? lead.low : 0x80;
-        const unsigned char high = k == 1 ? lead.high : 0xBF;
-        if (next < low || next > high) break;
-      }
-      if (k == static_cast<size_t>(lead.length)) {
-        out.append(text.data() + i, k);
-      } else {
-        // A truncated sequence becomes one U+FFFD; the byte that broke it (if any) is read
-        // again as the start of the next character, as nlohmann-json's decoder does.
-        out += replacement_character;
-        valid = false;
-      }
-      i += k;
-      continue;
-    }
-    // A run of ASCII bytes that need no escape is appended at once.
-    size_t end = i;
-    while (end < size) {
-      const auto c = static_cast<unsigned char>(text[end]);
-      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-      ++end;
-    }
-    if (end > i) {
-      out.append(text.data() + i, end - i);
-      i = end;
-      continue;
-    }
-    switch (byte) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default: // the other control characters
-      out += "\\u00";
-      out += hex[byte >> 4];
-      out += hex[byte & 0xF];
-      break;
-    }
-    ++i;
-  }
-  return valid;
-}
-
 LogField log_number(std::string key, int64_t value) {
   return LogField{std::move(key), std::to_string(value), true};
 }
@@ -251,6 +154,12 @@ void Log::flush() {
 
 LogFormat default_log_format() {
   return isatty(STDERR_FILENO) ? LogFormat::text : LogFormat::json;
+}
+
+int64_t elapsed_ms(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
 }
 
 } // namespace config_init

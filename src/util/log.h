@@ -4,10 +4,10 @@
 // next notice, warning or error, on flush(), and when the Log is destroyed.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -65,14 +65,10 @@ private:
   std::string buffer_; // lines not yet written to out_
 };
 
+// Milliseconds since `start`, for the timings logs report.
+int64_t elapsed_ms(std::chrono::steady_clock::time_point start);
+
 // text when stderr is a terminal, json otherwise (the contract's default).
 LogFormat default_log_format();
-
-// Appends `text` as the inside of a JSON string (no quotes), escaped exactly as
-// nlohmann-json's dump(-1, ' ', false, error_handler_t::replace) escapes it: `"`, `\`,
-// \b \f \n \r \t, other bytes below 0x20 as \u00xx, valid UTF-8 kept as it is, and each
-// invalid UTF-8 sequence replaced by U+FFFD. Returns false when `text` was not valid UTF-8
-// (so that a caller needing strict UTF-8 can refuse it).
-bool append_json_string(std::string& out, std::string_view text);
 
 } // namespace config_init

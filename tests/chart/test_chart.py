@@ -2,9 +2,12 @@
 values schema, and offline validation against the Kubernetes schemas."""
 
 import base64
+import hashlib
 import json
+import re
 import shutil
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,12 +16,16 @@ from chartlib import (AGENTS, CHART, K8S_VERSION, RESTRICTED_VOLUME_TYPES, Rende
                       helm_template, render, run)
 
 TOGGLES = [True, False]
-MATRIX = [(agent, enabled, persistent)
-          for agent in AGENTS for enabled in TOGGLES for persistent in (True, False)]
+MODES = ["init", "sidecar"]
+# agent x configInit on/off x home volume kind x mode (the mode only matters when on)
+MATRIX = [(agent, enabled, persistent, mode)
+          for agent in AGENTS for enabled in TOGGLES for persistent in (True, False)
+          for mode in (MODES if enabled else ["init"])]
+STATUS = ["/usr/local/bin/config-init", "status", "--dest"]
 
 
-def values_for(agent, enabled, persistent=True, **more):
-    values = {"agent": agent, "configInit": {"enabled": enabled},
+def values_for(agent, enabled, persistent=True, mode="init", **more):
+    values = {"agent": agent, "configInit": {"enabled": enabled, "mode": mode},
               "persistence": {"enabled": persistent}}
     values.update(more)
     return values
@@ -37,10 +44,11 @@ def all_containers(rendered):
 # ---------------------------------------------------------------- lint
 
 @pytest.mark.parametrize("agent", AGENTS)
-@pytest.mark.parametrize("enabled", TOGGLES)
-def test_helm_lint_passes(tools, tmp_path, agent, enabled):
+@pytest.mark.parametrize("enabled,mode", [(True, "init"), (True, "sidecar"), (False, "init")])
+def test_helm_lint_passes(tools, tmp_path, agent, enabled, mode):
     values = tmp_path / "values.yaml"
-    values.write_text(yaml.safe_dump(values_for(agent, enabled, secret={"files": {"auth.json": "{}"}})))
+    values.write_text(yaml.safe_dump(values_for(agent, enabled, mode=mode,
+                                                secret={"files": {"auth.json": "{}"}})))
     proc = run([tools.helm, "lint", "--strict", CHART, "-f", values])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 chart(s) failed" in proc.stdout
@@ -54,9 +62,9 @@ def test_helm_lint_fails_on_bad_values(tools):
 
 # ---------------------------------------------------------------- the rendered pod
 
-@pytest.mark.parametrize("agent,enabled,persistent", MATRIX)
-def test_every_container_is_restricted(tools, tmp_path, agent, enabled, persistent):
-    r = render(tools, tmp_path, values_for(agent, enabled, persistent))
+@pytest.mark.parametrize("agent,enabled,persistent,mode", MATRIX)
+def test_every_container_is_restricted(tools, tmp_path, agent, enabled, persistent, mode):
+    r = render(tools, tmp_path, values_for(agent, enabled, persistent, mode))
     pod = r.pod
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
@@ -284,6 +292,131 @@ def test_image_overrides(tools, tmp_path):
     assert r.init_containers[0]["image"] == f"registry.example/config-init@{digest}"
 
 
+# ---------------------------------------------------------------- configInit.mode: sidecar
+
+def status_probe(dest):
+    return {"exec": {"command": STATUS + [dest]}}
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_sidecar_mode_is_the_init_container_as_a_native_sidecar(tools, tmp_path, agent):
+    """The same initContainers entry: restartPolicy Always, `watch` with materialize's
+    flags, a startup probe that holds the agent back until the first run succeeded,
+    a readiness probe, no liveness probe."""
+    a = AGENTS[agent]
+    init = render(tools, tmp_path / "init", values_for(agent, True)).init_containers[0]
+    r = render(tools, tmp_path / "sidecar", values_for(agent, True, mode="sidecar"))
+    assert [c["name"] for c in r.init_containers] == ["config-init"]
+    side = r.init_containers[0]
+    assert side["restartPolicy"] == "Always"
+    assert side["command"] == init["command"] == ["/usr/local/bin/config-init"]
+    assert init["args"][0] == "materialize" and side["args"][0] == "watch"
+    assert side["args"][1:] == init["args"][1:]  # no --resync/--debounce unless set
+    assert side["args"][1:] == ["--layer", a["defaults_dir"], "--layer", "/etc/config-init/overlay",
+                                "--dest", a["config_dir"], "--log-format", "json"] + a["extra_args"]
+
+    startup = side["startupProbe"]
+    assert {k: startup[k] for k in ("exec",)} == status_probe(a["config_dir"])
+    assert startup["periodSeconds"] == 1
+    # Generous: a slow first run (a big tree, a slow volume) must not be killed.
+    assert startup["failureThreshold"] * startup["periodSeconds"] >= 60
+    ready = side["readinessProbe"]
+    assert ready["exec"] == status_probe(a["config_dir"])["exec"]
+    assert ready["periodSeconds"] == 10
+    assert "livenessProbe" not in side
+    # The probe checks the directory the agent reads.
+    env = {e["name"]: e.get("value") for e in r.container(agent)["env"]}
+    assert ready["exec"]["command"][-1] == env[a["env"]]
+
+    # Everything else is the init container's: mounts, securityContext, resources, image.
+    for field in ("image", "imagePullPolicy", "securityContext", "resources", "volumeMounts",
+                  "terminationMessagePolicy", "name"):
+        assert side[field] == init[field], field
+    # In init mode: none of the sidecar's fields (probes on a plain init container
+    # are rejected by the API server).
+    for field in ("restartPolicy", "startupProbe", "readinessProbe", "livenessProbe"):
+        assert field not in init, field
+
+
+def test_sidecar_resources_suit_a_long_running_process(tools, tmp_path):
+    """A sidecar's requests are held for the pod's lifetime and add to the agent's:
+    they stay small, and memory is bounded by a limit (a leak cannot take the node)."""
+    r = render(tools, tmp_path, values_for("codex", True, mode="sidecar"))
+    res = r.init_containers[0]["resources"]
+    assert res["requests"] == {"cpu": "10m", "memory": "16Mi"}
+    assert res["limits"]["memory"] == "128Mi"
+    custom = {"requests": {"cpu": "5m", "memory": "24Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}}
+    r = render(tools, tmp_path / "custom", values_for(
+        "codex", True, configInit={"enabled": True, "mode": "sidecar", "resources": custom}))
+    assert r.init_containers[0]["resources"] == custom
+
+
+def test_sidecar_resync_and_debounce(tools, tmp_path):
+    ci = {"enabled": True, "mode": "sidecar", "resync": "2m", "debounce": "250ms",
+          "extraArgs": ["--strict"]}
+    args = render(tools, tmp_path, values_for("codex", True, configInit=ci)).init_containers[0]["args"]
+    assert args[0] == "watch"
+    assert args[args.index("--resync") + 1] == "2m"
+    assert args[args.index("--debounce") + 1] == "250ms"
+    assert args[-1] == "--strict"  # extraArgs stay last
+    # materialize has no such flags: init mode leaves them out.
+    ci["mode"] = "init"
+    args = render(tools, tmp_path / "init", values_for("codex", True, configInit=ci)).init_containers[0]["args"]
+    assert args[0] == "materialize"
+    assert "--resync" not in args and "--debounce" not in args
+
+
+def test_sidecar_mode_does_not_roll_the_pod_on_a_config_change(tools, tmp_path):
+    """init mode: the checksum annotations change the pod template, so a changed overlay
+    recreates the pod. sidecar mode: the kubelet updates the volume in place and watch
+    merges it; a checksum would end the agent's sessions for nothing."""
+    def annotations(mode, model, tag):
+        values = values_for("codex", True, mode=mode, overlay={"settings": {"model": model}},
+                            secret={"files": {"auth.json": "{}"}})
+        r = render(tools, tmp_path / f"{mode}-{model}-{tag}", values)
+        return r.statefulset["spec"]["template"]["metadata"].get("annotations", {})
+    assert {"checksum/config", "checksum/secret"} <= set(annotations("init", "o3", 1))
+    assert annotations("sidecar", "o3", 1) == {}
+    assert annotations("sidecar", "o3", 1) == annotations("sidecar", "o4", 2)
+    # podAnnotations still apply.
+    r = render(tools, tmp_path / "pa", values_for("codex", True, mode="sidecar",
+                                                   podAnnotations={"team": "agents"}))
+    assert r.statefulset["spec"]["template"]["metadata"]["annotations"] == {"team": "agents"}
+
+
+def test_mode_is_ignored_when_config_init_is_off(tools, tmp_path):
+    r = render(tools, tmp_path, values_for("codex", False, mode="sidecar"))
+    assert "initContainers" not in r.pod
+    assert "checksum/config" in r.statefulset["spec"]["template"]["metadata"]["annotations"]
+
+
+KUBE_VERSIONS = [("1.28.9", False), ("v1.28.15-eks.1", False), ("1.27.0", False),
+                 ("1.29.0", True), ("v1.29.1-gke.1589017", True), ("1.31.0", True)]
+
+
+@pytest.mark.parametrize("kube,accepted", KUBE_VERSIONS, ids=[k for k, _ in KUBE_VERSIONS])
+def test_sidecar_needs_kubernetes_1_29(tools, tmp_path, kube, accepted):
+    """Before 1.29 an init container's restartPolicy is unknown (or behind an alpha gate):
+    `watch` would never exit and the agent never start. The render fails instead."""
+    proc = helm_template(tools, tmp_path, values_for("codex", True, mode="sidecar"),
+                         extra=["--kube-version", kube])
+    if accepted:
+        assert proc.returncode == 0, proc.stderr
+        assert Rendered(proc.stdout).init_containers[0]["restartPolicy"] == "Always"
+    else:
+        assert proc.returncode != 0, f"sidecar mode rendered for Kubernetes {kube}"
+        assert "mode sidecar needs Kubernetes 1.29 or later" in proc.stderr, proc.stderr
+        assert kube.lstrip("v").split("-")[0] in proc.stderr, proc.stderr
+        # init mode works there.
+        proc = helm_template(tools, tmp_path, values_for("codex", True),
+                             extra=["--kube-version", kube])
+        assert proc.returncode == 0, proc.stderr
+
+
+# (`helm lint` is not tested for it: in lint mode Helm reports every template `fail`,
+# this one included, only as an [INFO] line and exits 0.)
+
+
 # ---------------------------------------------------------------- NOTES.txt
 
 def render_notes(tools, tmp_path, values):
@@ -303,9 +436,50 @@ def render_notes(tools, tmp_path, values):
     return yaml.safe_load(proc.stdout)["notes"]
 
 
+def test_notes_say_which_edits_survive_and_how_to_roll_an_existing_secret(tools, tmp_path):
+    values = values_for("codex", True)
+    values["persistence"] = {"enabled": False}
+    values["secret"] = {"existingSecret": "codex-auth"}
+    notes = render_notes(tools, tmp_path / "empty", values)
+    assert "survive a restart of its container inside the same pod, but not\na new pod" in notes
+    assert "survive the next start" not in notes
+    assert "kubectl rollout restart -n default statefulset/demo-coding-agent" in notes
+    values["persistence"] = {"enabled": True}
+    values["secret"] = {}
+    notes = render_notes(tools, tmp_path / "pvc", values)
+    assert "survive restarts and rollouts" in notes and "rollout restart" not in notes
+
+
+def test_an_existing_secret_gets_a_checksum_annotation(tools, tmp_path):
+    values = values_for("codex", True)
+    values["secret"] = {"existingSecret": "codex-auth"}
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump(values))
+    proc = run([tools.helm, "template", "demo", CHART, "-f", tmp_path / "v.yaml",
+                "--show-only", "templates/statefulset.yaml"])
+    assert proc.returncode == 0, proc.stderr
+    annotations = yaml.safe_load(proc.stdout)["spec"]["template"]["metadata"]["annotations"]
+    # Under `helm template` lookup finds nothing: the hash of "null".
+    assert annotations["checksum/secret"] == hashlib.sha256(b"null").hexdigest()
+
+
+def test_the_chart_app_version_is_the_binary_version():
+    """`make image` tags config-init:<CMake project version>; the chart's default tag is
+    its appVersion: they must agree."""
+    cmake = (Path(__file__).resolve().parents[2] / "CMakeLists.txt").read_text()
+    version = re.search(r"project\(config-init VERSION ([0-9.]+)", cmake).group(1)
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["appVersion"] == version
+
+
 def test_notes_describe_the_wiring(tools, tmp_path):
     on = render_notes(tools, tmp_path / "on", values_for("codex", True))
     assert "-c config-init" in on and "/home/codex/.codex" in on and "manifest.json" in on
+    assert "rolls the pod" in on and "watch" not in on
+    for agent, says in (("codex", "next session"), ("claude", "ConfigChange")):
+        side = render_notes(tools, tmp_path / f"side-{agent}", values_for(agent, True, mode="sidecar"))
+        assert "native sidecar" in side and says in side, side
+        assert f"config-init status --dest {AGENTS[agent]['config_dir']}" in side, side
+        assert "-f -n" in side and "rolls the pod" not in side, side
     off = render_notes(tools, tmp_path / "off", values_for("claude", False))
     assert "legacy" in off and "/etc/claude-config" in off and "-c config-init" not in off
 
@@ -331,6 +505,11 @@ SCHEMA_REJECTS = [
     ({"image": {"digest": "sha256:xyz"}}, "/image/digest"),
     ({"secret": {"existingSecret": "Bad_Name"}}, "/secret/existingSecret"),
     ({"resources": {"limits": {"memory": "2 gigs"}}}, "/resources/limits/memory"),
+    ({"configInit": {"enabled": True, "mode": "daemon"}}, "/configInit/mode"),
+    ({"configInit": {"enabled": True, "mode": "Sidecar"}}, "/configInit/mode"),
+    ({"configInit": {"enabled": True, "mode": "sidecar", "resync": "60"}}, "/configInit/resync"),
+    ({"configInit": {"enabled": True, "mode": "sidecar", "debounce": "1h"}}, "/configInit/debounce"),
+    ({"configInit": {"enabled": True, "mode": "sidecar", "resync": 60}}, "/configInit/resync"),
 ]
 
 
@@ -371,10 +550,11 @@ def validate(tools, path):
     return run([tools.kubernetes_validate, "--strict", "-k", K8S_VERSION, path])
 
 
-@pytest.mark.parametrize("agent,enabled,persistent", MATRIX)
+@pytest.mark.parametrize("agent,enabled,persistent,mode", MATRIX)
 @pytest.mark.parametrize("with_secret", [False, True])
-def test_rendered_manifests_validate(tools, tmp_path, agent, enabled, persistent, with_secret):
-    values = values_for(agent, enabled, persistent,
+def test_rendered_manifests_validate(tools, tmp_path, agent, enabled, persistent, mode,
+                                     with_secret):
+    values = values_for(agent, enabled, persistent, mode,
                         overlay={"settings": {"model": "o3"}, "files": {"notes/a.md": "x"}})
     if with_secret:
         values["secret"] = {"files": {"auth.json": "{}"}}
@@ -403,6 +583,23 @@ def test_validation_catches_a_broken_manifest(tools, tmp_path):
         out.write_text(yaml.safe_dump(broken))
         proc = validate(tools, out)
         assert proc.returncode != 0, f"{breakage}: {proc.stdout}"
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_sidecar_validates_from_kubernetes_1_29(tools, tmp_path, agent):
+    """The sidecar rendering passes the schemas of the oldest version it is rendered for
+    (1.29), and the validator does check the field: 1.27's Container has no restartPolicy."""
+    r = render(tools, tmp_path, values_for(agent, True, mode="sidecar",
+                                           secret={"files": {"auth.json": "{}"}}),
+               extra=["--kube-version", "1.29.0"])
+    out = tmp_path / "sidecar.yaml"
+    out.write_text(r.text)
+    proc = run([tools.kubernetes_validate, "--strict", "-k", "1.29.0", out])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("passed") == len(r.docs), proc.stdout
+    old = run([tools.kubernetes_validate, "--strict", "-k", "1.27.0", out])
+    assert old.returncode != 0, old.stdout
+    assert "restartPolicy" in old.stdout + old.stderr, old.stdout + old.stderr
 
 
 # ---------------------------------------------------------------- the named template elsewhere
@@ -505,3 +702,54 @@ def test_named_template_rejects_dest_outside_its_volume(tools, tmp_path):
     proc = run([tools.helm, "template", "x", other_chart(tmp_path, deployment)])
     assert proc.returncode != 0
     assert "is not inside destMountPath" in proc.stderr, proc.stderr
+
+
+SIDECAR_INCLUDE = '''"runAsGroup" 1000
+              "mode" "sidecar"
+              "kubeVersion" .Capabilities.KubeVersion.Version
+              "resync" "30s"
+              "debounce" "500ms"
+              "startupFailureThreshold" 300'''
+
+
+def test_named_template_sidecar_in_another_chart(tools, tmp_path):
+    deployment = OTHER_CHART_DEPLOYMENT.replace('"runAsGroup" 1000', SIDECAR_INCLUDE, 1)
+    assert deployment != OTHER_CHART_DEPLOYMENT
+    proc = run([tools.helm, "template", "x", other_chart(tmp_path, deployment)])
+    assert proc.returncode == 0, proc.stderr
+    [init] = Rendered(proc.stdout).one("Deployment")["spec"]["template"]["spec"]["initContainers"]
+    assert init["restartPolicy"] == "Always"
+    assert init["args"] == ["watch", "--layer", "/etc/codex-defaults",
+                            "--layer", "/etc/config-init/overlay",
+                            "--secret-layer", "/etc/config-init/secret",
+                            "--dest", "/home/codex/.codex", "--log-format", "json",
+                            "--resync", "30s", "--debounce", "500ms", "--strict"]
+    assert init["startupProbe"]["exec"]["command"] == STATUS + ["/home/codex/.codex"]
+    assert init["startupProbe"]["failureThreshold"] == 300
+    assert init["readinessProbe"]["exec"]["command"] == STATUS + ["/home/codex/.codex"]
+    assert "livenessProbe" not in init
+    out = tmp_path / "other.yaml"
+    out.write_text(proc.stdout)
+    proc = validate(tools, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("change,message", [
+    ('"kubeVersion" .Capabilities.KubeVersion.Version', "kubeVersion is required for mode sidecar"),
+    ('"mode" "sidecar"', "mode must be"),
+], ids=["no-kubeVersion", "bad-mode"])
+def test_named_template_rejects_a_bad_sidecar_call(tools, tmp_path, change, message):
+    include = SIDECAR_INCLUDE.replace(change, "" if "kubeVersion" in change else '"mode" "daemon"')
+    deployment = OTHER_CHART_DEPLOYMENT.replace('"runAsGroup" 1000', include, 1)
+    proc = run([tools.helm, "template", "x", other_chart(tmp_path, deployment)])
+    assert proc.returncode != 0, proc.stdout
+    assert message in proc.stderr and "config-init.initContainer" in proc.stderr, proc.stderr
+
+
+def test_named_template_old_kubernetes_fails_in_another_chart(tools, tmp_path):
+    deployment = OTHER_CHART_DEPLOYMENT.replace('"runAsGroup" 1000', SIDECAR_INCLUDE, 1)
+    proc = run([tools.helm, "template", "x", other_chart(tmp_path, deployment),
+                "--kube-version", "1.28.3"])
+    assert proc.returncode != 0, proc.stdout
+    assert "mode sidecar needs Kubernetes 1.29 or later" in proc.stderr, proc.stderr
+    assert "v1.28.3" in proc.stderr, proc.stderr

@@ -12,9 +12,11 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -148,22 +150,41 @@ class Pod:
         raise AssertionError(f"{path} is neither under a volume mount of the init container "
                              "nor in the config-init image")
 
-    def command(self):
-        argv = [self.host_path(self.init["command"][0])]
-        for arg in self.init["args"]:
-            argv.append(self.host_path(arg) if arg.startswith("/") else arg)
-        return argv
+    def host_argv(self, argv):
+        """A command as the container runs it, its absolute paths mapped to this machine."""
+        return [self.host_path(arg) if arg.startswith("/") else arg for arg in argv]
 
-    def run_init(self):
-        def drop_privileges():
-            os.setgroups([self.fs_group])
-            os.setgid(self.gid)
-            os.setuid(self.uid)
+    def command(self):
+        return self.host_argv(self.init["command"] + self.init["args"])
+
+    def _drop_privileges(self):
+        os.setgroups([self.fs_group])
+        os.setgid(self.gid)
+        os.setuid(self.uid)
+
+    def _env(self):
         env = {"PATH": "/usr/bin:/bin"}
         env.update({e["name"]: e["value"] for e in self.init.get("env", [])})
-        return subprocess.run(self.command(), capture_output=True, text=True, env=env,
-                              preexec_fn=drop_privileges if self.as_root else None,
+        return env
+
+    def run_init(self, argv=None):
+        return subprocess.run(argv or self.command(), capture_output=True, text=True,
+                              env=self._env(),
+                              preexec_fn=self._drop_privileges if self.as_root else None,
                               cwd=self.root, timeout=60)
+
+    def start_sidecar(self, log):
+        """Starts the container's command in the background (a sidecar), output to log."""
+        return subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                env=self._env(),
+                                preexec_fn=self._drop_privileges if self.as_root else None,
+                                cwd=self.root)
+
+    def probe(self, kind):
+        """Runs the container's exec probe (startupProbe, readinessProbe) as the kubelet
+        would, in the container: its exit code (0 = success)."""
+        argv = self.host_argv(self.init[kind]["exec"]["command"])
+        return self.run_init(argv).returncode
 
     @property
     def dest(self):
@@ -393,3 +414,226 @@ def test_projected_overlay_volume(tools, tmp_path, binary, world):
     assert parse(pod.dest / "config.toml")["model"] == "o3"
     # In both layers here (the projected overlay and the Secret layer): merged, re-emitted.
     assert parse(pod.dest / "auth.json") == json.loads(case["secret"]["auth.json"])
+
+
+# ---------------------------------------------------------------- configInit.mode: sidecar
+#
+# The sidecar runs `config-init watch` with materialize's flags. The first test needs
+# only materialize; the ones marked needs_watch run the real `watch` and `status`
+# (issue 11) and fail, loudly, against a binary without them. Deselect them with
+# -m "not needs_watch" only while that binary is not built yet.
+
+def render_sidecar(tools, tmp_path, agent, overlay, secret, **config_init):
+    values = {"agent": agent,
+              "configInit": {"enabled": True, "mode": "sidecar", **config_init},
+              "overlay": overlay, "secret": {"files": secret}}
+    return render(tools, tmp_path, values)
+
+
+def materialize_argv(pod):
+    """The sidecar's command with `watch` and its own flags taken out: materialize's."""
+    args = list(pod.init["args"])
+    assert args[0] == "watch", args
+    for flag in ("--resync", "--debounce"):
+        if flag in args:
+            i = args.index(flag)
+            del args[i:i + 2]
+    return pod.host_argv(pod.init["command"] + ["materialize"] + args[1:])
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_sidecar_flags_are_materialize_flags(tools, tmp_path, binary, agent):
+    """Every flag the sidecar passes to watch besides --resync/--debounce is one the
+    released materialize accepts, and gives the same directory as the init container."""
+    case = CASES[agent]
+    results = {}
+    for mode in ("init", "sidecar"):
+        root = Path(tempfile.mkdtemp(prefix=f"chart-binary-{mode}-"))
+        try:
+            root.chmod(0o755)
+            if mode == "init":
+                pod = Pod(render_pod(tools, tmp_path / mode, agent, case["overlay"], case["secret"]),
+                          agent, root)
+                proc = pod.run_init()
+            else:
+                pod = Pod(render_sidecar(tools, tmp_path / mode, agent, case["overlay"],
+                                         case["secret"], resync="30s", debounce="200ms"),
+                          agent, root)
+                assert pod.host_argv(pod.init["startupProbe"]["exec"]["command"])[-1] == str(pod.dest)
+                proc = pod.run_init(materialize_argv(pod))
+            assert proc.returncode == 0, f"{mode}: {proc.stderr}"
+            results[mode] = {p: (pod.dest / p).read_bytes() for p, st in tree(pod.dest).items()
+                             if not p.startswith(".config-init") and stat.S_ISREG(st.st_mode)}
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    assert results["sidecar"] == results["init"]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return time.monotonic()
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+class Sidecar:
+    """The sidecar process of one Pod: started, watched for an early exit, stopped."""
+
+    def __init__(self, pod, root):
+        self.pod = pod
+        self.log_path = root / "sidecar.log"
+        self.log = open(self.log_path, "w")
+        self.proc = pod.start_sidecar(self.log)
+
+    def output(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self):
+        if self.proc.poll() is not None:
+            pytest.fail(f"config-init {self.pod.init['args'][0]} exited {self.proc.returncode}:\n"
+                        f"{self.output()}")
+        return True
+
+    def probe_ok(self, kind):
+        self.alive()
+        return self.pod.probe(kind) == 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                return None
+        return self.proc.returncode
+
+    def close(self):
+        self.stop()
+        self.log.close()
+
+
+def app_rewrite(pod, path, edit):
+    """The agent rewrites its config as Codex does: temp file + rename, as its uid.
+    edit is (table, key, value): for TOML a [table."key"] section is appended (how Codex
+    records a trusted project), for JSON the document is rewritten with the key set."""
+    table, key, value = edit
+    if path.suffix == ".toml":
+        text = path.read_text() + f'\n[{table}."{key}"]\ntrust_level = "trusted"\n'
+    else:
+        doc = parse(path)
+        doc.setdefault(table, {})[key] = value
+        text = json.dumps(doc, indent=2) + "\n"
+    tmp = path.with_name(path.name + ".app-tmp")
+    tmp.write_text(text)
+    if pod.as_root:
+        os.chown(tmp, pod.uid, pod.gid)
+    os.rename(tmp, path)
+    assert parse(path)[table][key] == value
+
+
+BAD_MAIN = {"config.toml": b"model = = not toml\n", "settings.json": b'{"env": \n'}
+
+
+@pytest.mark.needs_watch
+@pytest.mark.parametrize("agent", AGENTS)
+def test_sidecar_watch_follows_configmap_updates(tools, tmp_path, binary, world, agent):
+    """The rendered sidecar, run for real: the startup probe passes only after the first
+    run; a ConfigMap update (a kubelet ..data swap) reaches the directory with the app's
+    edit kept; a bad update leaves the directory as it was and the readiness probe fails;
+    a good one makes it pass again; SIGTERM ends it with exit 0."""
+    case = CASES[agent]
+    a = AGENTS[agent]
+    rendered = render_sidecar(tools, tmp_path / "v1", agent, case["overlay"], case["secret"],
+                              debounce="200ms", resync="60s")
+    pod = Pod(rendered, agent, world)
+    main = pod.dest / a["main_file"]
+    assert pod.probe("startupProbe") != 0, "status succeeded before any run"
+    sidecar = Sidecar(pod, world)
+    try:
+        started = time.monotonic()
+        wait_for(lambda: sidecar.probe_ok("startupProbe"), 30, "the startup probe")
+        print(f"{agent}: startup probe passed {time.monotonic() - started:.2f} s after start")
+        assert pod.probe("readinessProbe") == 0
+        overlay_files, _ = mount_files(rendered, "overlay")
+        assert parse(main) == expected_main(pod, REPO / "defaults" / agent,
+                                            overlay_files[a["main_file"]].decode(), a["main_file"])
+
+        table, key, value = case["runtime_edit"]
+        app_rewrite(pod, main, case["runtime_edit"])
+
+        changed = json.loads(json.dumps(case["overlay"]))
+        if agent == "codex":
+            changed["settings"]["model"], field, new = "o4-mini", ("model",), "o4-mini"
+        else:
+            changed["settings"]["env"]["FOO"], field, new = "baz", ("env", "FOO"), "baz"
+
+        def current(doc):
+            for f in field:
+                doc = doc[f]
+            return doc
+
+        good, mode = mount_files(render_sidecar(tools, tmp_path / "v2", agent, changed,
+                                                case["secret"]), "overlay")
+        gid = pod.fs_group if pod.as_root else None
+        swapped = time.monotonic()
+        kubelet_update(pod.volumes["overlay"], good, mode, "..2026_12_01_10_00_00.001", gid)
+        wait_for(lambda: sidecar.alive() and current(parse(main)) == new, 20, "the update in DEST")
+        print(f"{agent}: swap to DEST {time.monotonic() - swapped:.2f} s")
+        assert parse(main)[table][key] == value, "the app's edit was lost"
+        assert pod.probe("readinessProbe") == 0
+
+        before = main.read_bytes()
+        bad = dict(good)
+        bad[a["main_file"]] = BAD_MAIN[a["main_file"]]
+        kubelet_update(pod.volumes["overlay"], bad, mode, "..2026_12_01_10_01_00.002", gid)
+        wait_for(lambda: not sidecar.probe_ok("readinessProbe"), 20, "readiness to fail")
+        assert main.read_bytes() == before, "a bad update changed DEST"
+        assert sidecar.alive()
+
+        changed2 = json.loads(json.dumps(changed))
+        if agent == "codex":
+            changed2["settings"]["model"], new = "o5", "o5"
+        else:
+            changed2["settings"]["env"]["FOO"], new = "qux", "qux"
+        good2, _ = mount_files(render_sidecar(tools, tmp_path / "v3", agent, changed2,
+                                              case["secret"]), "overlay")
+        kubelet_update(pod.volumes["overlay"], good2, mode, "..2026_12_01_10_02_00.003", gid)
+        wait_for(lambda: sidecar.probe_ok("readinessProbe"), 20, "readiness to pass again")
+        assert current(parse(main)) == new
+        assert parse(main)[table][key] == value, "the app's edit was lost"
+        assert not any(p.name.startswith("..") for p in pod.dest.rglob("*"))
+
+        stopping = time.monotonic()
+        code = sidecar.stop()
+        assert code == 0, f"watch exited {code} on SIGTERM:\n{sidecar.output()}"
+        assert time.monotonic() - stopping < 2, "watch took over 2 s to stop when idle"
+    finally:
+        sidecar.close()
+
+
+@pytest.mark.needs_watch
+@pytest.mark.parametrize("agent", AGENTS)
+def test_sidecar_first_run_failure_keeps_the_agent_back(tools, tmp_path, binary, world, agent):
+    """A bad first config: watch exits with materialize's exit code (the kubelet restarts
+    it, the agent never starts), and the startup probe never passes."""
+    case = CASES[agent]
+    a = AGENTS[agent]
+    rendered = render_sidecar(tools, tmp_path, agent, case["overlay"], case["secret"])
+    pod = Pod(rendered, agent, world)
+    good, mode = mount_files(rendered, "overlay")
+    bad = dict(good)
+    bad[a["main_file"]] = BAD_MAIN[a["main_file"]]
+    kubelet_update(pod.volumes["overlay"], bad, mode, "..2026_12_01_11_00_00.001",
+                   pod.fs_group if pod.as_root else None)
+    expected = pod.run_init(materialize_argv(pod))
+    assert expected.returncode not in (0, None), expected.stderr
+    watch = pod.run_init()
+    assert watch.returncode == expected.returncode, \
+        f"watch exited {watch.returncode}, materialize {expected.returncode}:\n{watch.stderr}"
+    assert pod.probe("startupProbe") != 0
+    assert not (pod.dest / a["main_file"]).exists()

@@ -7,7 +7,7 @@ import pytest
 
 from chartlib import AGENTS, DEPLOY, K8S_VERSION, RESTRICTED_VOLUME_TYPES, Rendered, render, run
 
-KUSTOMIZATIONS = ["base", "overlays/example"]
+KUSTOMIZATIONS = ["base", "overlays/example", "overlays/sidecar"]
 
 
 def kustomize(path):
@@ -33,9 +33,14 @@ def test_kustomization_validates(tools, tmp_path, path):
 def test_kustomization_wires_the_generated_configmap(path):
     built = kustomize(path)
     overlay = built.volume("overlay")["configMap"]["name"]
-    # The generated name carries a content hash (a change rolls the pod) and the
-    # StatefulSet refers to exactly that ConfigMap.
-    assert overlay.startswith("coding-agent-overlay-")
+    if path == "overlays/sidecar":
+        # A fixed name: an update changes the mounted volume in place, for watch to merge.
+        assert overlay == "coding-agent-overlay"
+    else:
+        # The generated name carries a content hash (a change rolls the pod) and the
+        # StatefulSet refers to exactly that ConfigMap.
+        assert overlay.startswith("coding-agent-overlay-")
+        assert len(overlay) > len("coding-agent-overlay-")
     configmap = built.one("ConfigMap", overlay)
     assert "config.toml" in configmap["data"]
     assert built.volume("secret")["secret"]["optional"] is True
@@ -62,11 +67,14 @@ def mounts_by_path(rendered, container):
             for m in container.get("volumeMounts", [])}
 
 
-def test_base_is_the_pod_the_chart_renders(tools, tmp_path):
-    """deploy/base must not drift from the chart: the chart with the same choices
-    (codex, config-init on, a Secret layer, a PVC) renders the same pod."""
-    built = kustomize("base")
-    chart = render(tools, tmp_path, {"agent": "codex", "configInit": {"enabled": True},
+@pytest.mark.parametrize("path,mode", [("base", "init"), ("overlays/sidecar", "sidecar")])
+def test_base_is_the_pod_the_chart_renders(tools, tmp_path, path, mode):
+    """deploy/base (and the sidecar overlay) must not drift from the chart: the chart
+    with the same choices (codex, config-init on in that mode, a Secret layer, a PVC)
+    renders the same pod."""
+    built = kustomize(path)
+    chart = render(tools, tmp_path, {"agent": "codex",
+                                     "configInit": {"enabled": True, "mode": mode},
                                      "secret": {"existingSecret": "coding-agent-secret"}})
     assert built.pod["securityContext"] == chart.pod["securityContext"]
     assert ([c["name"] for c in built.init_containers]
@@ -75,10 +83,13 @@ def test_base_is_the_pod_the_chart_renders(tools, tmp_path):
              (built.container("codex"), chart.container("codex"))]
     for b, c in pairs:
         for field in ("command", "args", "env", "securityContext", "resources",
-                      "terminationMessagePolicy", "imagePullPolicy"):
+                      "terminationMessagePolicy", "imagePullPolicy", "restartPolicy",
+                      "startupProbe", "readinessProbe", "livenessProbe"):
             assert b.get(field) == c.get(field), (b["name"], field)
         assert mounts_by_path(built, b) == mounts_by_path(chart, c), b["name"]
     assert built.init_containers[0]["args"][-2:] == AGENTS["codex"]["extra_args"]
+    assert built.init_containers[0]["args"][0] == ("watch" if mode == "sidecar" else "materialize")
+    assert (built.init_containers[0].get("restartPolicy") == "Always") == (mode == "sidecar")
     for v in built.pod["volumes"]:
         assert set(v) - {"name"} <= RESTRICTED_VOLUME_TYPES, v
     assert built.statefulset["spec"]["volumeClaimTemplates"][0]["spec"] == \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs the libFuzzer targets of tests/fuzz (issue 7). Used by mk/reliability.mk.
+# Builds and runs the libFuzzer targets of tests/fuzz. Used by mk/reliability.mk.
 #
 # Usage: tests/fuzz/run.sh build              configure + build build-fuzz (clang, ASan+UBSan)
 #        tests/fuzz/run.sh replay             run every input of tests/fuzz/regressions/ once

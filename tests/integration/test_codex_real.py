@@ -1,4 +1,4 @@
-"""The real Codex CLI accepts what config-init writes, before and after runtime edits (issue 4).
+"""The real Codex CLI accepts what config-init writes, before and after runtime edits.
 
 The CLI comes from the npm registry (scripts/install-codex.sh, cached); these tests are
 skipped, loudly, only when the registry cannot be reached."""

@@ -1,4 +1,4 @@
-"""The core contract: layers in, verified files out (issue 2)."""
+"""The core contract: layers in, verified files out."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Memory stays proportionate (issue 8): a few KB per managed file plus at most 32 MiB of
+"""Memory stays proportionate: a few KB per managed file plus at most 32 MiB of
 small files kept between reading and writing, not a buffer per file. The precise figures are
 in docs/benchmarks.md (make bench); this guards against the regression found there: past
 the 32 MiB, every merge base read from its layer held a 128 KiB buffer (430 MB for 42,000

@@ -1,4 +1,4 @@
-"""Key-level deep merge through the binary: render, explain, spec, agents' rules (issue 3)."""
+"""Key-level deep merge through the binary: render, explain, spec, agents' rules."""
 
 import json
 import tomllib

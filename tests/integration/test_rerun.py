@@ -1,4 +1,4 @@
-"""Re-runs skip what they already know (issue 8): a destination file whose identity (inode,
+"""Re-runs skip what they already know: a destination file whose identity (inode,
 size, mtime, ctime) is the one the manifest recorded, and a layer file whose identity is the
 one recorded with its digest, are not read again. These tests make sure that shortcut never
 hides a change, and that it is taken."""

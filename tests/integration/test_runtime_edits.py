@@ -1,4 +1,4 @@
-"""Runtime edits survive re-runs: three-way merge, drift, seed, secrets, stale files (issue 4)."""
+"""Runtime edits survive re-runs: three-way merge, drift, seed, secrets, stale files."""
 
 import hashlib
 import json

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash-consistency and fault-injection trials for config-init (issue 7, items 1 and 2).
+"""Crash-consistency and fault-injection trials for config-init.
 
 A large tree (thousands of files in nested directories, a few multi-MiB ones, merged TOML,
 JSON and YAML files, files that appear, disappear and stay the same) is materialised over

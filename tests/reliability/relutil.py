@@ -1,4 +1,4 @@
-"""Helpers of the reliability suite (issue 7): running the real binary under limits, building
+"""Helpers of the reliability suite: running the real binary under limits, building
 layer trees, snapshots and digests of destinations, private mount namespaces.
 
 Kept out of conftest.py so that the stand-alone scripts (crash_trials.py) can import it too.

@@ -195,7 +195,16 @@ X = 1
         InputError);
     CHECK_THROWS_WITH_AS(
         parse("s = \"open\n"),
-        "config.toml:1:10: Error while parsing string: unescaped control characters "
+        "config.toml:1:10: a string is not closed: its closing quote is missing before the end "
+        "of the line",
+        InputError);
+    CHECK_THROWS_WITH_AS(parse("s = 'open"),
+                         "config.toml:1:10: a string is not closed: its closing quote is missing "
+                         "before the end of the file",
+                         InputError);
+    CHECK_THROWS_WITH_AS(
+        parse("s = \"a\x01b\"\n"),
+        "config.toml:1:7: Error while parsing string: unescaped control characters "
         "other than TAB (U+0009) are explicitly prohibited",
         InputError);
     CHECK_THROWS_WITH_AS(parse("d = 1979-13-01\n"),

@@ -250,6 +250,35 @@ TEST_SUITE("merge") {
     CHECK(leaves[2].origin == 1);
   }
 
+  TEST_CASE("leaves of a union array name the layer of each element") {
+    const Value result = merged(json(R"({"p": {"allow": ["a", "b"]}, "r": [1]})"),
+                                json(R"({"p": {"allow": ["b", "c"]}, "r": [2]})"),
+                                with_arrays(ArrayStrategy::union_));
+    std::vector<std::string> lines;
+    for (const merge::Leaf& leaf : merge::leaves(result)) {
+      lines.push_back(leaf.key_path + " = " + leaf.value + " @" + std::to_string(leaf.origin));
+    }
+    CHECK(lines == std::vector<std::string>{
+                       R"(p.allow[0] = "a" @0)",
+                       R"(p.allow[1] = "b" @0)",
+                       R"(p.allow[2] = "c" @1)",
+                       "r[0] = 1 @0",
+                       "r[1] = 2 @1",
+                   });
+  }
+
+  TEST_CASE("leaves of an array from one layer stay one leaf") {
+    const Value result = merged(json(R"({"r": [1], "s": [1]})"), json(R"({"r": [2, 3]})"),
+                                with_arrays(ArrayStrategy::replace));
+    const std::vector<merge::Leaf> leaves = merge::leaves(result);
+    REQUIRE(leaves.size() == 2);
+    CHECK(leaves[0].key_path == "r");
+    CHECK(leaves[0].value == "[2,3]");
+    CHECK(leaves[0].origin == 1);
+    CHECK(leaves[1].key_path == "s");
+    CHECK(leaves[1].origin == 0);
+  }
+
   TEST_CASE("leaves format TOML dates and big integers exactly") {
     const Value document = formats::parse(
         Format::toml, "d = 1979-05-27T07:32:00.5-07:00\nl = 07:32:00\nbig = 9007199254740993\n",

@@ -1,20 +1,16 @@
-// The manifest: serialize() against the document-tree code it replaced (kept here as the
-// oracle), parse_manifest() against the document-tree parser it replaced (also kept here),
-// the optional fields, and the identities.
+// The manifest: a golden text for a hand-built manifest, serialize-then-parse round trips
+// on random manifests, the errors of bad manifests (exact messages, in the tables' order),
+// and the optional fields.
 #include "formats/format.h"
 #include "state/manifest.h"
 #include "util/error.h"
 
-#include <climits>
 #include <cstdint>
-#include <cstdio>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
-#include <stdexcept>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 using namespace config_init;
@@ -25,144 +21,10 @@ using state::ManifestSource;
 
 namespace {
 
-// --- the oracles: the code before serialize and parse_manifest were rewritten ----------
-
-namespace old {
-
-using formats::Array;
-using formats::Table;
-using formats::Value;
-
-const Value& member(const Value& table, const char* key, formats::Kind kind,
-                    const std::string& name) {
-  const Value* found = table.find(key);
-  if (!found || found->kind() != kind) {
-    throw InputError(name + ": not a config-init manifest (field '" + key + "' missing or not a " +
-                     formats::kind_name(kind) + ")");
-  }
-  return *found;
-}
-
-const std::string& text(const Value& table, const char* key, const std::string& name) {
-  return std::get<std::string>(member(table, key, formats::Kind::string, name).data);
-}
-
-int64_t number(const Value& table, const char* key, const std::string& name) {
-  return std::get<int64_t>(member(table, key, formats::Kind::integer, name).data);
-}
-
-bool flag(const Value& table, const char* key) {
-  const Value* found = table.find(key);
-  return found && found->kind() == formats::Kind::boolean && std::get<bool>(found->data);
-}
-
-Array strings(const std::vector<std::string>& items) {
-  Array array;
-  for (const std::string& item : items)
-    array.emplace_back(item);
-  return array;
-}
-
-std::string serialize(const Manifest& manifest) {
-  Value root = Table{};
-  root.set("version", int64_t{manifest.version});
-  root.set("tool", "config-init " + manifest.tool_version);
-  Array layers;
-  for (const ManifestLayer& layer : manifest.layers) {
-    Value entry = Table{};
-    entry.set("root", layer.root);
-    entry.set("present", layer.present);
-    entry.set("secret", layer.secret);
-    entry.set("files", static_cast<int64_t>(layer.files));
-    entry.set("sha256", layer.sha256);
-    layers.push_back(std::move(entry));
-  }
-  root.set("layers", std::move(layers));
-  Array files;
-  for (const ManifestFile& file : manifest.files) {
-    Value entry = Table{};
-    entry.set("path", file.path);
-    entry.set("sha256", file.sha256);
-    entry.set("size", static_cast<int64_t>(file.size));
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", file.mode);
-    entry.set("mode", std::string(mode));
-    entry.set("layers", strings(file.layers));
-    entry.set("policy", file.policy);
-    entry.set("merged", file.merged);
-    entry.set("secret", file.secret);
-    files.push_back(std::move(entry));
-  }
-  root.set("files", std::move(files));
-  root.set("directories", strings(manifest.directories));
-  return formats::emit(formats::Format::json, root, state::manifest_path);
-}
-
-Manifest parse_manifest(const std::string& content, const std::string& name) {
-  const Value root = formats::parse(formats::Format::json, content, name);
-  if (!root.is_table()) throw InputError(name + ": not a config-init manifest (not an object)");
-  Manifest manifest;
-  manifest.version = static_cast<int>(number(root, "version", name));
-  if (manifest.version != 1) {
-    throw InputError(name + ": manifest version " + std::to_string(manifest.version) +
-                     " is not supported by this config-init");
-  }
-  for (const Value& entry : member(root, "layers", formats::Kind::array, name).array()) {
-    ManifestLayer layer;
-    layer.root = text(entry, "root", name);
-    layer.present = flag(entry, "present");
-    layer.secret = flag(entry, "secret");
-    layer.files = static_cast<size_t>(number(entry, "files", name));
-    layer.sha256 = text(entry, "sha256", name);
-    manifest.layers.push_back(std::move(layer));
-  }
-  const auto checked_path = [&](const std::string& path) {
-    bool ok = !path.empty() && path.front() != '/' && path.rfind(".config-init", 0) != 0;
-    for (size_t start = 0; ok;) {
-      const size_t slash = path.find('/', start);
-      const std::string element = path.substr(start, slash - start);
-      ok = !element.empty() && element != "." && element != "..";
-      if (slash == std::string::npos) break;
-      start = slash + 1;
-    }
-    if (!ok) throw InputError(name + ": invalid path '" + path + "' (not inside the destination)");
-    return path;
-  };
-  for (const Value& entry : member(root, "files", formats::Kind::array, name).array()) {
-    ManifestFile file;
-    file.path = checked_path(text(entry, "path", name));
-    file.sha256 = text(entry, "sha256", name);
-    file.size = static_cast<uint64_t>(number(entry, "size", name));
-    file.mode = static_cast<unsigned>(std::stoul(text(entry, "mode", name), nullptr, 8));
-    for (const Value& layer : member(entry, "layers", formats::Kind::array, name).array()) {
-      if (layer.kind() == formats::Kind::string)
-        file.layers.push_back(std::get<std::string>(layer.data));
-    }
-    file.policy = text(entry, "policy", name);
-    file.merged = flag(entry, "merged");
-    file.secret = flag(entry, "secret");
-    manifest.files.push_back(std::move(file));
-  }
-  if (const Value* directories = root.find("directories"); directories && directories->is_array()) {
-    for (const Value& directory : directories->array()) {
-      if (directory.kind() == formats::Kind::string) {
-        manifest.directories.push_back(checked_path(std::get<std::string>(directory.data)));
-      }
-    }
-  }
-  std::sort(manifest.files.begin(), manifest.files.end(),
-            [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
-  return manifest;
-}
-
-} // namespace old
-
-// --- helpers ------------------------------------------------------------------------
-
 const std::string name = "/dest/.config-init/manifest.json";
 
-bool same_records(const Manifest& a, const Manifest& b, bool compare_tool = true) {
-  if (a.version != b.version || (compare_tool && a.tool_version != b.tool_version) ||
+bool same_records(const Manifest& a, const Manifest& b) {
+  if (a.version != b.version || a.tool_version != b.tool_version ||
       a.layers.size() != b.layers.size() || a.files.size() != b.files.size() ||
       a.directories != b.directories || a.sources.size() != b.sources.size()) {
     return false;
@@ -192,313 +54,403 @@ bool same_records(const Manifest& a, const Manifest& b, bool compare_tool = true
   return true;
 }
 
-// The outcome of parsing with one of the parsers: the manifest, or the error's type and
-// message.
-struct Outcome {
-  Manifest manifest;
-  std::string error; // "" when parsed
-};
-
-template <typename Parse>
-Outcome outcome_of(Parse parse, const std::string& text) {
-  Outcome result;
+// The error parse_manifest throws for `text` ("" when it parses).
+std::string error_of(const std::string& text) {
   try {
-    result.manifest = parse(text, name);
+    state::parse_manifest(text, name);
   } catch (const InputError& error) {
-    result.error = std::string("InputError: ") + error.what();
-  } catch (const std::invalid_argument& error) {
-    result.error = std::string("invalid_argument: ") + error.what();
-  } catch (const std::out_of_range& error) {
-    result.error = std::string("out_of_range: ") + error.what();
+    return error.what();
   }
-  return result;
+  return "";
 }
 
-// Parses `text` with both parsers; true when they agree (the old one ignores "tool"). The
-// old parser's duplicate-key error is not kept: such texts are skipped.
-// `seen`, when given, collects the old parser's outcomes (the error without the position).
-bool parsers_agree(const std::string& text, std::set<std::string>* seen = nullptr) {
-  const Outcome was = outcome_of(old::parse_manifest, text);
-  if (seen) {
-    const size_t cause = was.error.rfind(": ");
-    seen->insert(cause == std::string::npos ? was.error : was.error.substr(cause));
-  }
-  if (was.error.find("duplicate key") != std::string::npos) return true;
-  const Outcome now = outcome_of(state::parse_manifest, text);
-  CAPTURE(text);
-  // The old parser let std::stoul's exceptions escape for a mode that is not octal (exit 1,
-  // "unexpected"), and took the octal prefix of one like "0644x"; now a mode must be 1 to 7
-  // octal digits, else an InputError like every other bad field.
-  if (was.error.rfind("invalid_argument: stoul", 0) == 0 ||
-      was.error.rfind("out_of_range: stoul", 0) == 0) {
-    CHECK(now.error.rfind("InputError: " + name + ": invalid mode '", 0) == 0);
-    return now.error.rfind("InputError: ", 0) == 0;
-  }
-  if (was.error.empty() && now.error.rfind("InputError: " + name + ": invalid mode '", 0) == 0) {
-    const size_t start = now.error.find('\'') + 1;
-    const std::string mode = now.error.substr(start, now.error.find('\'', start) - start);
-    CHECK(mode.find_first_not_of("01234567") != std::string::npos);
-    return true;
-  }
-  CHECK(now.error == was.error);
-  if (now.error != was.error) return false;
-  const bool same = was.error.empty() ? same_records(now.manifest, was.manifest, false) : true;
-  CHECK(same);
-  return same;
+// "<name>: not a config-init manifest (field '<field>' missing or not <kind>)"
+std::string missing(const std::string& field, const std::string& kind) {
+  return name + ": not a config-init manifest (field '" + field + "' missing or not " + kind + ")";
 }
 
-std::string sha(char c) {
-  return std::string(64, c);
-}
-
-// A manifest with the fields of before, its strings as awkward as paths get.
-Manifest tricky_manifest() {
+// A manifest with every kind of field, and the text it must be written as (by hand).
+Manifest golden_manifest() {
   Manifest m;
-  m.tool_version = "0.1.0";
-  m.layers.push_back({"/etc/config-init/image defaults", true, false, 3, sha('a')});
-  m.layers.push_back({"/var/run/configmap \"quoted\" \\ back", false, true, 0, sha('b')});
-  m.layers.push_back({"/layers/ünïcödé/日本/🎉", true, true, 18446744073709551615u, sha('c')});
-  const std::vector<std::string> paths = {
-      "a b/c d.toml",
-      "quote\"d/back\\slash.json",
-      "ctl/\x01\x02\x1f\x7f.txt",
-      "ctl/tab\there/new\nline/cr\rfeed\f/bs\b.yaml",
-      "ünï/cödé/日本語.toml",
-      "emoji/🎉🚀.txt",
-      "nul-free/\xef\xbf\xbd replacement.txt",
-      "slash/at/end-less",
-      "-dash/.hidden/..dots",
-      "x",
-  };
-  unsigned mode = 0;
-  uint64_t size = 0;
-  for (const std::string& path : paths) {
-    ManifestFile file;
-    file.path = path;
-    file.sha256 = sha(static_cast<char>('0' + mode % 10));
-    file.size = size;
-    file.mode = mode;
-    if (mode % 3 != 0) file.layers.push_back(m.layers[0].root);
-    if (mode % 2 == 0) file.layers.push_back(m.layers[2].root);
-    file.policy = mode % 2 ? "merge" : "replace \"policy\"";
-    file.merged = mode % 2 == 1;
-    file.secret = mode % 3 == 1;
-    m.files.push_back(file);
-    mode = (mode * 8 + 07) & 07777;
-    size = size * 977 + 13;
-  }
-  m.files[1].size = 18446744073709551615u; // written as -1, as before
-  m.files[2].mode = 01777;
-  std::sort(m.files.begin(), m.files.end(),
-            [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
-  m.directories = {"a b", "ctl", "ünï", "ünï/cödé", "quote\"d"};
+  m.tool_version = "1.2.3";
+  m.layers.push_back({"/etc/config-init/defaults", true, false, 2, "a1"});
+  m.layers.push_back({"/run/cm \"q\" \\ \x01", false, true, 0, "b2"});
+  ManifestFile config;
+  config.path = "app/config.toml";
+  config.sha256 = "c3";
+  config.size = 120;
+  config.mode = 0644;
+  config.layers = {"/etc/config-init/defaults", "/run/cm \"q\" \\ \x01"};
+  config.policy = "merge";
+  config.merged = true;
+  config.identity = "2049:17:1700000000:1700000001";
+  config.base_sha256 = "d4";
+  m.files.push_back(config);
+  ManifestFile other;
+  other.path = "tab\there/\xc3\xbcn\xc3\xaf.json"; // "ünï"
+  other.sha256 = "e5";
+  other.size = 18446744073709551615u; // written as -1
+  other.mode = 04755;
+  other.policy = "replace";
+  other.secret = true;
+  m.files.push_back(other);
+  m.directories = {"app", "tab\there"};
+  m.sources.push_back(
+      {"/etc/config-init/defaults/app/config.toml", "2049:9:1:2:3", "f6", 18446744073709551615u});
   return m;
 }
 
-// A manifest with every optional field.
-Manifest full_manifest() {
-  Manifest m = tricky_manifest();
-  m.files[0].identity = "1234:56:1700000000123456789:1700000000987654321";
-  m.files[0].base_sha256 = sha('e');
-  m.files[1].identity = "7:0:0:0";
-  m.files[2].base_sha256 = sha('f');
-  m.sources.push_back(
-      {"/etc/config-init/image defaults/a b/c d.toml", "2049:1234:56:1:2", sha('1'), 56});
-  m.sources.push_back({"/layers/ünïcödé/日本/🎉/x", "1:2:3:4:5", sha('2'), 0});
-  m.sources.push_back({"/var/run/\"q\"\\b\n", "1:2:3:4:5", sha('3'), 18446744073709551615u});
+const char* const golden_text = R"json({
+  "version": 1,
+  "tool": "config-init 1.2.3",
+  "layers": [
+    {
+      "root": "/etc/config-init/defaults",
+      "present": true,
+      "secret": false,
+      "files": 2,
+      "sha256": "a1"
+    },
+    {
+      "root": "/run/cm \"q\" \\ \u0001",
+      "present": false,
+      "secret": true,
+      "files": 0,
+      "sha256": "b2"
+    }
+  ],
+  "files": [
+    {
+      "path": "app/config.toml",
+      "sha256": "c3",
+      "size": 120,
+      "mode": "0644",
+      "layers": [
+        "/etc/config-init/defaults",
+        "/run/cm \"q\" \\ \u0001"
+      ],
+      "policy": "merge",
+      "merged": true,
+      "secret": false,
+      "identity": "2049:17:1700000000:1700000001",
+      "base_sha256": "d4"
+    },
+    {
+      "path": "tab\there/ünï.json",
+      "sha256": "e5",
+      "size": -1,
+      "mode": "4755",
+      "layers": [],
+      "policy": "replace",
+      "merged": false,
+      "secret": true
+    }
+  ],
+  "directories": [
+    "app",
+    "tab\there"
+  ],
+  "sources": [
+    {
+      "path": "/etc/config-init/defaults/app/config.toml",
+      "identity": "2049:9:1:2:3",
+      "sha256": "f6",
+      "size": 18446744073709551615
+    }
+  ]
+}
+)json";
+
+// A small valid manifest as JSON with `files` as its files' array.
+std::string with_files(const std::string& files) {
+  return "{\"version\": 1, \"layers\": [], \"files\": " + files + "}";
+}
+
+// One file entry with the required fields; `extra` is added (", ..." members) or replaces
+// fields given in it (a member given twice keeps its last value).
+std::string file_entry(const std::string& extra = "") {
+  return R"({"path": "a", "sha256": "s", "size": 1, "mode": "0644", "layers": [],
+            "policy": "replace")" +
+         extra + "}";
+}
+
+// A random manifest that can be written and read back: valid UTF-8, paths inside the
+// destination, absolute source paths, version 1, files and sources sorted and unique.
+Manifest random_manifest(std::mt19937& rng) {
+  const std::vector<std::string> pieces = {"a",    " ", "\"",   "\\", "\n",     "\x01", "\xc3\xa9",
+                                           "日本", "🎉", "\x7f", ".",  "config", "\t",   "-"};
+  const auto text = [&] {
+    std::string s;
+    for (int n = static_cast<int>(rng() % 6); n > 0; --n)
+      s += pieces[rng() % pieces.size()];
+    return s;
+  };
+  const auto element = [&] {
+    std::string s = "e" + text();
+    return s;
+  };
+  const auto relative = [&] {
+    std::string s = element();
+    for (int n = static_cast<int>(rng() % 3); n > 0; --n)
+      s += "/" + element();
+    return s;
+  };
+  const auto u64 = [&] { return (uint64_t{rng()} << 32) | rng(); };
+  Manifest m;
+  m.tool_version = text();
+  for (int n = static_cast<int>(rng() % 4); n > 0; --n)
+    m.layers.push_back({"/" + text(), rng() % 2 == 0, rng() % 2 == 0, u64(), text()});
+  std::set<std::string> paths;
+  for (int n = static_cast<int>(rng() % 6); n > 0; --n)
+    paths.insert(relative());
+  for (const std::string& path : paths) {
+    ManifestFile file;
+    file.path = path;
+    file.sha256 = text();
+    file.size = u64();
+    file.mode = static_cast<unsigned>(rng() % 010000000);
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k)
+      file.layers.push_back(text());
+    file.policy = text();
+    file.merged = rng() % 2 == 0;
+    file.secret = rng() % 2 == 0;
+    if (rng() % 2 == 0) file.identity = text();
+    if (rng() % 2 == 0) file.base_sha256 = text();
+    m.files.push_back(file);
+  }
+  for (int n = static_cast<int>(rng() % 3); n > 0; --n)
+    m.directories.push_back(relative());
+  std::set<std::string> sources;
+  for (int n = static_cast<int>(rng() % 4); n > 0; --n)
+    sources.insert("/" + text());
+  for (const std::string& path : sources)
+    m.sources.push_back({path, text(), text(), u64()});
   return m;
 }
 
 } // namespace
 
 TEST_SUITE("state::manifest") {
-  TEST_CASE("serialize gives the bytes the document tree gave") {
-    const Manifest m = tricky_manifest();
-    CHECK(state::serialize(m) == old::serialize(m));
-    Manifest empty;
-    CHECK(state::serialize(empty) == old::serialize(empty));
-    CHECK(state::serialize(empty) == "{\n  \"version\": 1,\n  \"tool\": \"config-init \",\n"
-                                     "  \"layers\": [],\n  \"files\": [],\n"
-                                     "  \"directories\": []\n}\n");
-    Manifest one_each;
-    one_each.version = -7;
-    one_each.layers.push_back({"", false, false, 0, ""});
-    one_each.files.push_back({"f", "", 0, 0644, {}, "", false, false, "", ""});
-    one_each.directories = {"d"};
-    CHECK(state::serialize(one_each) == old::serialize(one_each));
+  TEST_CASE("a manifest is written as the hand-written golden text, and read back from it") {
+    const Manifest m = golden_manifest();
+    CHECK(state::serialize(m) == golden_text);
+    const Manifest parsed = state::parse_manifest(golden_text, name);
+    CHECK(same_records(parsed, m));
   }
 
-  TEST_CASE("serialize matches the document tree on random manifests") {
-    std::mt19937 rng(424242);
-    const std::vector<std::string> pieces = {"a", "/",    " ", "\"",   "\\", "\n",     "\x01",
-                                             "é", "日本", "🎉", "\x7f", ".",  "config", "\t"};
-    const auto text = [&] {
-      std::string s;
-      for (int n = static_cast<int>(rng() % 12); n > 0; --n)
-        s += pieces[rng() % pieces.size()];
-      return s;
-    };
-    for (int round = 0; round < 300; ++round) {
-      Manifest m;
-      m.version = static_cast<int>(rng() % 3);
-      m.tool_version = text();
-      for (int n = static_cast<int>(rng() % 4); n > 0; --n)
-        m.layers.push_back({text(), rng() % 2 == 0, rng() % 2 == 0, rng(), text()});
-      for (int n = static_cast<int>(rng() % 6); n > 0; --n) {
-        ManifestFile file;
-        file.path = text();
-        file.sha256 = text();
-        file.size = uint64_t{rng()} << 32;
-        file.size |= rng();
-        file.mode = static_cast<unsigned>(rng() % 070000);
-        for (int k = static_cast<int>(rng() % 3); k > 0; --k)
-          file.layers.push_back(text());
-        file.policy = text();
-        file.merged = rng() % 2 == 0;
-        file.secret = rng() % 2 == 0;
-        m.files.push_back(file);
-      }
-      for (int n = static_cast<int>(rng() % 3); n > 0; --n)
-        m.directories.push_back(text());
-      REQUIRE(state::serialize(m) == old::serialize(m));
-    }
+  TEST_CASE("an empty manifest is written with empty arrays and without sources") {
+    CHECK(state::serialize(Manifest{}) == "{\n  \"version\": 1,\n  \"tool\": \"config-init \",\n"
+                                          "  \"layers\": [],\n  \"files\": [],\n"
+                                          "  \"directories\": []\n}\n");
   }
 
-  TEST_CASE("a string that is not UTF-8 is refused with the message of before") {
-    for (const char* bad : {"bad\xff", "trunc\xe2\x82", "\xc3(", "ok/\xed\xa0\x80"}) {
-      Manifest m = tricky_manifest();
-      m.files[4].policy = bad;
-      std::string before, now;
-      try {
-        old::serialize(m);
-      } catch (const InputError& error) {
-        before = error.what();
-      }
-      try {
-        state::serialize(m);
-      } catch (const InputError& error) {
-        now = error.what();
-      }
-      CHECK(!before.empty());
-      CHECK(now == before);
-    }
-    Manifest m;
-    m.sources.push_back({"/a\xff", "i", "s", 1});
-    CHECK_THROWS_AS(state::serialize(m), InputError);
-  }
-
-  TEST_CASE("a manifest of before parses and serializes to the same bytes") {
-    const std::string text = old::serialize(tricky_manifest());
-    const Manifest parsed = state::parse_manifest(text, name);
-    CHECK(same_records(parsed, tricky_manifest(), false));
-    CHECK(parsed.tool_version == "0.1.0");
-    CHECK(parsed.sources.empty());
-    for (const ManifestFile& file : parsed.files) {
-      CHECK(file.identity.empty());
-      CHECK(file.base_sha256.empty());
-    }
-    CHECK(same_records(parsed, old::parse_manifest(text, name), false));
-    CHECK(state::serialize(parsed) == text);
-  }
-
-  TEST_CASE("a mode of more than 7 octal digits is cut to 7, as before") {
-    Manifest m = tricky_manifest();
-    m.files[3].mode = 0xFFFFFFFFu;
+  TEST_CASE("empty optional fields are not written, so older manifests keep their bytes") {
+    Manifest m = golden_manifest();
+    m.files[0].identity.clear();
+    m.files[0].base_sha256.clear();
+    m.sources.clear();
     const std::string text = state::serialize(m);
-    CHECK(text == old::serialize(m));
-    CHECK(text.find("\"mode\": \"3777777\"") != std::string::npos);
-    CHECK(state::parse_manifest(text, name).files[3].mode == 03777777);
-  }
-
-  TEST_CASE("the optional fields round-trip, in their places") {
-    const Manifest m = full_manifest();
-    const std::string text = state::serialize(m);
+    CHECK(text.find("identity") == std::string::npos);
+    CHECK(text.find("base_sha256") == std::string::npos);
+    CHECK(text.find("sources") == std::string::npos);
+    CHECK(text.find("      \"secret\": false\n    },\n") != std::string::npos);
+    const std::string end = "  \"directories\": [\n    \"app\",\n    \"tab\\there\"\n  ]\n}\n";
+    CHECK(text.compare(text.size() - end.size(), end.size(), end) == 0);
     const Manifest parsed = state::parse_manifest(text, name);
     CHECK(same_records(parsed, m));
-    CHECK(state::serialize(parsed) == text);
-    const auto secret = [&m](size_t i) {
-      return std::string("\"secret\": ") + (m.files[i].secret ? "true" : "false") + ",\n      ";
-    };
-    CHECK(text.find(secret(0) +
-                    "\"identity\": \"1234:56:1700000000123456789:1700000000987654321\",\n"
-                    "      \"base_sha256\": \"eeee") != std::string::npos);
-    CHECK(text.find(secret(1) + "\"identity\": \"7:0:0:0\"\n    },") != std::string::npos);
-    CHECK(text.find(secret(2) + "\"base_sha256\": \"ffff") != std::string::npos);
-    CHECK(text.find("\"directories\": [\n    \"a b\",\n") != std::string::npos);
-    CHECK(text.find("\n  ],\n  \"sources\": [\n    {\n      \"path\": \"/etc/config-init/image "
-                    "defaults/a b/c d.toml\",\n      \"identity\": \"2049:1234:56:1:2\",\n"
-                    "      \"sha256\": \"1111") != std::string::npos);
-    CHECK(text.find("\"size\": 18446744073709551615\n    }\n  ]\n}\n") != std::string::npos);
-    // What nlohmann-json reads from it is the same as well.
-    const nlohmann::ordered_json json = nlohmann::ordered_json::parse(text);
-    CHECK(json.dump(2, ' ', false) + "\n" == text);
-    // Without the optional fields, the bytes of before.
-    Manifest stripped = m;
-    stripped.sources.clear();
-    for (ManifestFile& file : stripped.files) {
-      file.identity.clear();
-      file.base_sha256.clear();
-    }
-    CHECK(state::serialize(stripped) == old::serialize(stripped));
   }
 
-  TEST_CASE("sources are sorted on parse and found by their real path") {
-    Manifest m;
-    m.sources.push_back({"/z/last", "1:2:3:4:5", sha('1'), 1});
-    m.sources.push_back({"/a/first", "1:2:3:4:6", sha('2'), 2});
-    m.sources.push_back({"/m/middle", "1:2:3:4:7", sha('3'), 3});
-    const Manifest parsed = state::parse_manifest(state::serialize(m), name);
-    REQUIRE(parsed.sources.size() == 3);
+  TEST_CASE("random manifests round-trip: serialize, parse, serialize gives the same") {
+    std::mt19937 rng(424242);
+    for (int round = 0; round < 300; ++round) {
+      const Manifest m = random_manifest(rng);
+      const std::string text = state::serialize(m);
+      CAPTURE(text);
+      const Manifest parsed = state::parse_manifest(text, name);
+      REQUIRE(same_records(parsed, m));
+      REQUIRE(state::serialize(parsed) == text);
+      // The layout is nlohmann-json's dump(2) of the same document (manifests on disk were
+      // written that way): an unchanged manifest is never rewritten.
+      REQUIRE(nlohmann::ordered_json::parse(text).dump(2, ' ', false) + "\n" == text);
+    }
+  }
+
+  TEST_CASE("parsing sorts files and sources; find and find_source look them up") {
+    const Manifest parsed = state::parse_manifest(
+        R"({"version": 1, "layers": [], "files": [)" + file_entry(R"(, "path": "z")") + "," +
+            file_entry(R"(, "path": "b/c")") + "," + file_entry(R"(, "path": "b")") +
+            R"(], "sources": [{"path": "/z/last", "identity": "1", "sha256": "s", "size": 1},
+                {"path": "/a/first", "identity": "2", "sha256": "s", "size": 2}]})",
+        name);
+    REQUIRE(parsed.files.size() == 3);
+    CHECK(parsed.files[0].path == "b");
+    CHECK(parsed.files[1].path == "b/c");
+    CHECK(parsed.files[2].path == "z");
+    REQUIRE(parsed.find("b/c") != nullptr);
+    CHECK(parsed.find("b/c") == &parsed.files[1]);
+    CHECK(parsed.find("b/") == nullptr);
+    CHECK(parsed.find("") == nullptr);
+    REQUIRE(parsed.sources.size() == 2);
     CHECK(parsed.sources[0].real_path == "/a/first");
-    CHECK(parsed.sources[1].real_path == "/m/middle");
-    CHECK(parsed.sources[2].real_path == "/z/last");
-    REQUIRE(parsed.find_source("/m/middle") != nullptr);
-    CHECK(parsed.find_source("/m/middle")->size == 3);
-    CHECK(parsed.find_source("/m/middl") == nullptr);
-    CHECK(parsed.find_source("/zz") == nullptr);
-    CHECK(parsed.find_source("") == nullptr);
+    REQUIRE(parsed.find_source("/z/last") != nullptr);
+    CHECK(parsed.find_source("/z/last")->identity == "1");
+    CHECK(parsed.find_source("/z/las") == nullptr);
     CHECK(Manifest{}.find_source("/a") == nullptr);
   }
 
-  TEST_CASE("source paths must be absolute; checked_path does not apply to them") {
+  TEST_CASE("a string that is not UTF-8 is refused, naming the first bad byte") {
+    Manifest m = golden_manifest();
+    m.files[1].policy = "bad\xff";
+    CHECK_THROWS_WITH_AS(state::serialize(m),
+                         ".config-init/manifest.json: cannot write JSON: "
+                         "[json.exception.type_error.316] invalid UTF-8 byte at index 3: 0xFF",
+                         InputError);
+    m = golden_manifest();
+    m.sources[0].real_path = "/a\xc3(";
+    CHECK_THROWS_WITH_AS(state::serialize(m),
+                         ".config-init/manifest.json: cannot write JSON: "
+                         "[json.exception.type_error.316] invalid UTF-8 byte at index 3: 0x28",
+                         InputError);
+    m = golden_manifest();
+    m.tool_version = "\xed\xa0\x80"; // a surrogate
+    CHECK_THROWS_AS(state::serialize(m), InputError);
+  }
+
+  TEST_CASE("a mode is written as at least 4 and at most 7 octal digits") {
+    Manifest m;
+    m.files.push_back({"f", "s", 0, 0, {}, "p", false, false, "", ""});
+    CHECK(state::serialize(m).find("\"mode\": \"0000\"") != std::string::npos);
+    m.files[0].mode = 01777;
+    CHECK(state::serialize(m).find("\"mode\": \"1777\"") != std::string::npos);
+    m.files[0].mode = 0xFFFFFFFFu; // 37777777777: cut to 7 digits, as always
+    const std::string text = state::serialize(m);
+    CHECK(text.find("\"mode\": \"3777777\"") != std::string::npos);
+    CHECK(state::parse_manifest(text, name).files[0].mode == 03777777);
+  }
+
+  TEST_CASE("what is not an object, or lacks a top-level field, is refused by name") {
+    CHECK(error_of("[]") == name + ": not a config-init manifest (not an object)");
+    CHECK(error_of("\"manifest\"") == name + ": not a config-init manifest (not an object)");
+    CHECK(error_of("null") == name + ": not a config-init manifest (not an object)");
+    CHECK(error_of("{}") == missing("version", "an integer"));
+    CHECK(error_of(R"({"version": 1.0})") == missing("version", "an integer"));
+    CHECK(error_of(R"({"version": "1"})") == missing("version", "an integer"));
+    CHECK(error_of(R"({"version": 18446744073709551615})") == missing("version", "an integer"));
+    CHECK(error_of(R"({"version": 2})") ==
+          name + ": manifest version 2 is not supported by this config-init");
+    CHECK(error_of(R"({"version": -1, "layers": []})") ==
+          name + ": manifest version -1 is not supported by this config-init");
+    CHECK(error_of(R"({"version": 1})") == missing("layers", "an array"));
+    CHECK(error_of(R"({"version": 1, "layers": {}})") == missing("layers", "an array"));
+    CHECK(error_of(R"({"version": 1, "layers": []})") == missing("files", "an array"));
+    CHECK(error_of(R"({"version": 1, "layers": [], "files": {}})") == missing("files", "an array"));
+    CHECK(error_of(R"({"version": 1, "layers": [], "files": [], "sources": {}})") ==
+          missing("sources", "an array"));
+    CHECK(error_of(R"({"version": 1, "layers": [], "files": [], "sources": null})") ==
+          missing("sources", "an array"));
+    CHECK(error_of(R"({"version": 1, "layers": [], "files": []})") == "");
+  }
+
+  TEST_CASE("a bad layer entry names its field") {
+    const auto with_layers = [](const std::string& layers) {
+      return "{\"version\": 1, \"layers\": " + layers + ", \"files\": []}";
+    };
+    CHECK(error_of(with_layers("[1]")) == missing("root", "a string"));
+    CHECK(error_of(with_layers("[[]]")) == missing("root", "a string"));
+    CHECK(error_of(with_layers(R"([{"root": 1}])")) == missing("root", "a string"));
+    CHECK(error_of(with_layers(R"([{"root": "r", "sha256": "s"}])")) ==
+          missing("files", "an integer"));
+    CHECK(error_of(with_layers(R"([{"root": "r", "files": 1.5, "sha256": "s"}])")) ==
+          missing("files", "an integer"));
+    CHECK(error_of(with_layers(R"([{"root": "r", "files": 1, "sha256": ["s"]}])")) ==
+          missing("sha256", "a string"));
+    // present and secret read anything but true as false.
+    const Manifest parsed = state::parse_manifest(
+        with_layers(R"([{"root": "r", "files": 3, "sha256": "s", "present": 1, "secret": true},
+                        {"root": "q", "files": 0, "sha256": "t", "present": true, "secret": {}}])"),
+        name);
+    REQUIRE(parsed.layers.size() == 2);
+    CHECK(parsed.layers[0].root == "r");
+    CHECK(parsed.layers[0].files == 3);
+    CHECK(!parsed.layers[0].present);
+    CHECK(parsed.layers[0].secret);
+    CHECK(parsed.layers[1].present);
+    CHECK(!parsed.layers[1].secret);
+  }
+
+  TEST_CASE("a bad file entry names its field, its path or its mode") {
+    CHECK(error_of(with_files("[{}]")) == missing("path", "a string"));
+    for (const char* path : {"/abs", "a/../b", ".config-init/m", "a//b", "a/", "./a", ""}) {
+      CAPTURE(path);
+      CHECK(error_of(with_files(R"([{"path": ")" + std::string(path) + "\"}]")) ==
+            name + ": invalid path '" + path + "' (not inside the destination)");
+    }
+    CHECK(error_of(with_files(R"([{"path": "a"}])")) == missing("sha256", "a string"));
+    CHECK(error_of(with_files(R"([{"path": "a", "sha256": "s", "size": -1.0}])")) ==
+          missing("size", "an integer"));
+    CHECK(error_of(with_files("[" + file_entry(R"(, "mode": 420)") + "]")) ==
+          missing("mode", "a string"));
+    for (const char* mode : {"rw", "", "0644x", "12345670", "-644"}) {
+      CAPTURE(mode);
+      CHECK(error_of(with_files("[" + file_entry(R"(, "mode": ")" + std::string(mode) + "\"") +
+                                "]")) == name + ": invalid mode '" + mode + "' for a");
+    }
+    CHECK(error_of(with_files("[" + file_entry(R"(, "layers": {})") + "]")) ==
+          missing("layers", "an array"));
+    CHECK(error_of(with_files("[" + file_entry(R"(, "policy": null)") + "]")) ==
+          missing("policy", "a string"));
+    CHECK(error_of(with_files("[" + file_entry(R"(, "identity": 5)") + "]")) ==
+          missing("identity", "a string"));
+    CHECK(error_of(with_files("[" + file_entry(R"(, "identity": ["x"])") + "]")) ==
+          missing("identity", "a string"));
+    CHECK(error_of(with_files("[" + file_entry(R"(, "base_sha256": null)") + "]")) ==
+          missing("base_sha256", "a string"));
+    // The first bad entry is the one reported.
+    CHECK(error_of(with_files("[" + file_entry() + R"(, {"path": "b/../c"}, {"path": 1}])")) ==
+          name + ": invalid path 'b/../c' (not inside the destination)");
+  }
+
+  TEST_CASE("a file entry reads its fields; optional ones absent are empty") {
+    const Manifest parsed = state::parse_manifest(
+        with_files("[" +
+                   file_entry(R"(, "size": -2, "mode": "1777", "layers": [1, "x", ["y"], {}, "z"],
+                                 "merged": 1, "secret": true, "other": {"path": 5})") +
+                   "]"),
+        name);
+    REQUIRE(parsed.files.size() == 1);
+    const ManifestFile& file = parsed.files[0];
+    CHECK(file.path == "a");
+    CHECK(file.sha256 == "s");
+    CHECK(file.size == 18446744073709551614u); // -2, as written for a size above INT64_MAX
+    CHECK(file.mode == 01777);
+    CHECK(file.layers == std::vector<std::string>{"x", "z"});
+    CHECK(file.policy == "replace");
+    CHECK(!file.merged);
+    CHECK(file.secret);
+    CHECK(file.identity.empty());
+    CHECK(file.base_sha256.empty());
+  }
+
+  TEST_CASE("source paths must be absolute, and sizes take the whole unsigned range") {
     const auto with_sources = [](const std::string& sources) {
       return "{\"version\": 1, \"layers\": [], \"files\": [], \"sources\": " + sources + "}";
     };
-    const auto error_of = [](const std::string& text) {
-      try {
-        state::parse_manifest(text, name);
-      } catch (const InputError& error) {
-        return std::string(error.what());
-      }
-      return std::string();
-    };
-    const std::string ok = R"({"path": "/etc/../.config-init/x", "identity": "i",
-                               "sha256": "s", "size": 0})";
-    CHECK(error_of(with_sources("[" + ok + "]")) == "");
+    CHECK(error_of(with_sources(R"([{"path": "/etc/../.config-init/x", "identity": "i",
+                                     "sha256": "s", "size": 0}])")) == "");
     CHECK(error_of(with_sources(R"([{"path": "rel/x", "identity": "i", "sha256": "s",
                                      "size": 1}])")) ==
           name + ": invalid source path 'rel/x' (not absolute)");
     CHECK(error_of(with_sources(R"([{"path": "", "identity": "i", "sha256": "s", "size": 1}])")) ==
           name + ": invalid source path '' (not absolute)");
-    CHECK(error_of(with_sources(R"([{"identity": "i", "sha256": "s", "size": 1}])")) ==
-          name + ": not a config-init manifest (field 'path' missing or not a string)");
+    CHECK(error_of(with_sources("[7]")) == missing("path", "a string"));
     CHECK(error_of(with_sources(R"([{"path": "/a", "sha256": "s", "size": 1}])")) ==
-          name + ": not a config-init manifest (field 'identity' missing or not a string)");
+          missing("identity", "a string"));
     CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "size": 1}])")) ==
-          name + ": not a config-init manifest (field 'sha256' missing or not a string)");
+          missing("sha256", "a string"));
     CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
-                                     "size": -1}])")) ==
-          name + ": not a config-init manifest (field 'size' missing or not a integer)");
+                                     "size": -1}])")) == missing("size", "an integer"));
     CHECK(error_of(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
-                                     "size": 1.5}])")) ==
-          name + ": not a config-init manifest (field 'size' missing or not a integer)");
-    CHECK(error_of(with_sources("[7]")) ==
-          name + ": not a config-init manifest (field 'path' missing or not a string)");
-    CHECK(error_of(with_sources("{}")) ==
-          name + ": not a config-init manifest (field 'sources' missing or not a array)");
-    CHECK(error_of(with_sources("null")) ==
-          name + ": not a config-init manifest (field 'sources' missing or not a array)");
-    CHECK(error_of(with_sources("[]")) == "");
+                                     "size": 1.5}])")) == missing("size", "an integer"));
     const Manifest parsed =
         state::parse_manifest(with_sources(R"([{"path": "/a", "identity": "i", "sha256": "s",
                           "size": 18446744073709551615, "extra": [1, {"path": 2}]}])"),
@@ -507,161 +459,102 @@ TEST_SUITE("state::manifest") {
     CHECK(parsed.sources[0].size == 18446744073709551615u);
   }
 
-  TEST_CASE("identity and base_sha256 are optional, but strings when present") {
-    const auto file_with = [](const std::string& extra) {
-      return R"({"version": 1, "layers": [], "files": [{"path": "a", "sha256": "s",
-                 "size": 1, "mode": "0644", "layers": [], "policy": "replace")" +
-             extra + "}]}";
-    };
-    const Manifest absent = state::parse_manifest(file_with(""), name);
-    CHECK(absent.files[0].identity.empty());
-    CHECK(absent.files[0].base_sha256.empty());
-    const Manifest present =
-        state::parse_manifest(file_with(R"(, "identity": "1:2:3:4", "base_sha256": "b")"), name);
-    CHECK(present.files[0].identity == "1:2:3:4");
-    CHECK(present.files[0].base_sha256 == "b");
-    CHECK_THROWS_WITH_AS(
-        state::parse_manifest(file_with(R"(, "identity": 5)"), name),
-        (name + ": not a config-init manifest (field 'identity' missing or not a string)").c_str(),
-        InputError);
-    CHECK_THROWS_WITH_AS(
-        state::parse_manifest(file_with(R"(, "base_sha256": null)"), name),
-        (name + ": not a config-init manifest (field 'base_sha256' missing or not a string)")
-            .c_str(),
-        InputError);
-    CHECK_THROWS_AS(state::parse_manifest(file_with(R"(, "identity": ["x"])"), name), InputError);
+  TEST_CASE("directories: paths inside the destination; anything else is skipped") {
+    CHECK(error_of(R"({"version": 1, "layers": [], "files": [], "directories": ["d", "../d"]})") ==
+          name + ": invalid path '../d' (not inside the destination)");
+    CHECK(state::parse_manifest(
+              R"({"version": 1, "layers": [], "files": [], "directories": ["d", 3, ["e"], "f"]})",
+              name)
+              .directories == std::vector<std::string>{"d", "f"});
+    CHECK(state::parse_manifest(
+              R"({"version": 1, "layers": [], "files": [], "directories": {"a": "../d"}})", name)
+              .directories.empty());
   }
 
-  TEST_CASE("bad manifests give the errors of before") {
-    const std::string good = old::serialize(tricky_manifest());
-    const std::vector<std::string> texts = {
-        "",
-        " ",
-        "{",
-        "[]",
-        "\"manifest\"",
-        "null",
-        "{}",
-        "\xff",
-        "{\"version\": \"\xc3\"}",
-        "{\"version\": 1",
-        "{\"version\": 1} trailing",
-        "{\"version\": 2}",
-        "{\"version\": 4294967297, \"layers\": [], \"files\": []}",
-        "{\"version\": 1.0}",
-        "{\"version\": 18446744073709551615}",
-        "{\"version\": 1}",
-        "{\"version\": 1, \"layers\": {}}",
-        "{\"version\": 1, \"layers\": [], \"files\": {}}",
-        "{\"version\": 1, \"layers\": [], \"files\": []}",
-        "{\"version\": 1, \"layers\": [1], \"files\": []}",
-        "{\"version\": 1, \"layers\": [[]], \"files\": []}",
-        "{\"version\": 1, \"layers\": [{\"root\": 1}], \"files\": []}",
-        "{\"version\": 1, \"layers\": [{\"root\": \"r\", \"files\": -2, \"sha256\": \"s\"}], "
-        "\"files\": []}",
-        "{\"version\": 1, \"layers\": [{\"root\": \"r\", \"files\": 1, \"sha256\": [\"s\"]}], "
-        "\"files\": 3}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"/abs\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a/../b\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \".config-init/m\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a//b\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a/\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"./a\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a\", \"sha256\": \"s\", "
-        "\"size\": 1, \"mode\": \"rw\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a\", \"sha256\": \"s\", "
-        "\"size\": 1, \"mode\": \"99999999999999999999999\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a\", \"sha256\": \"s\", "
-        "\"size\": 1, \"mode\": \"0644\", \"layers\": {}, \"policy\": \"p\"}]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [{\"path\": \"a\", \"sha256\": \"s\", "
-        "\"size\": 1, \"mode\": \"0644\", \"layers\": [1, \"x\", [\"y\"], {}, null], "
-        "\"policy\": \"p\", \"merged\": 1, \"secret\": true}], \"directories\": [\"d\", 3]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [], \"directories\": [\"../d\"]}",
-        "{\"version\": 1, \"layers\": [], \"files\": [], \"directories\": {\"a\": \"../d\"}}",
-        "{\"version\": 1, \"layers\": [], \"files\": [], \"tool\": 5, \"other\": [[{}]]}",
-        "{\"a\": 1, \"a\": 2}",
-        std::string(300, '[') + std::string(300, ']'),
-        "{\"x\": " + std::string(256, '[') + std::string(256, ']') + "}",
-        "{\"x\": " + std::string(255, '[') + std::string(255, ']') + "}",
-        "{\"version\": 1, \"layers\": [], \"files\": [], \"s\": \"\\ud800\"}",
-        good,
-        good.substr(0, good.size() / 2),
+  TEST_CASE("tool is read back only in the form it is written") {
+    const auto tool_of = [](const std::string& tool) {
+      return state::parse_manifest(
+                 R"({"version": 1, "layers": [], "files": [], "tool": )" + tool + "}", name)
+          .tool_version;
     };
-    for (const std::string& text : texts)
-      CHECK(parsers_agree(text));
+    CHECK(tool_of("\"config-init 0.4.1\"") == "0.4.1");
+    CHECK(tool_of("\"config-init \"") == "");
+    CHECK(tool_of("\"other 0.4.1\"") == "");
+    CHECK(tool_of("5") == "");
+    CHECK(tool_of("[\"config-init 1\"]") == "");
   }
 
-  TEST_CASE("invalid JSON is an InputError naming the file, never a nlohmann exception") {
-    for (const std::string text : {"", "{", "{\"version\": tru}", "\xc3", "[1,]", "{} {}",
-                                   "{\"a\": \"\\x\"}", "{\"a\": 01}"}) {
-      try {
-        state::parse_manifest(text, name);
-        FAIL("parsed: " << text);
-      } catch (const InputError& error) {
-        CHECK(std::string(error.what()).rfind(name + ":", 0) == 0);
-      }
+  TEST_CASE("errors come in the tables' order, whatever the order of the text") {
+    CHECK(error_of(R"({"files": [{"path": "/abs"}], "layers": [{}], "version": 1})") ==
+          missing("root", "a string"));
+    CHECK(error_of(R"({"files": [{"path": "/abs"}], "layers": [], "version": 1})") ==
+          name + ": invalid path '/abs' (not inside the destination)");
+    CHECK(error_of(R"({"layers": [{}], "version": 3})") ==
+          name + ": manifest version 3 is not supported by this config-init");
+    CHECK(error_of(with_files("[" + file_entry(R"(, "mode": "x", "path": "/b", "sha256": 1)") +
+                              "]")) == name + ": invalid path '/b' (not inside the destination)");
+  }
+
+  TEST_CASE("a member given twice keeps its last value") {
+    CHECK(error_of(R"({"version": 2, "version": 1, "layers": [], "files": []})") == "");
+    CHECK(error_of(R"({"version": 1, "version": 2, "layers": [], "files": []})") ==
+          name + ": manifest version 2 is not supported by this config-init");
+    CHECK(error_of(R"({"version": 1, "layers": [1], "layers": [], "files": []})") == "");
+    CHECK(error_of(R"({"version": 1, "layers": [], "layers": 1, "files": []})") ==
+          missing("layers", "an array"));
+    const Manifest parsed = state::parse_manifest(
+        with_files("[" +
+                   file_entry(R"(, "layers": ["x"], "layers": ["y"], "path": 1, "path": "b")") +
+                   "]"),
+        name);
+    REQUIRE(parsed.files.size() == 1);
+    CHECK(parsed.files[0].path == "b");
+    CHECK(parsed.files[0].layers == std::vector<std::string>{"y"});
+    CHECK(state::parse_manifest(R"({"version": 1, "layers": [], "files": [)" + file_entry() +
+                                    R"(], "files": []})",
+                                name)
+              .files.empty());
+  }
+
+  TEST_CASE("invalid JSON names the file, the line and the column") {
+    CHECK(error_of("{\n  \"version\": 1,\n  \"layers\": [,]\n}") ==
+          name + ":3:14: syntax error while parsing value - unexpected ','; expected '[', '{', "
+                 "or a literal");
+    CHECK(error_of("{\"version\": tru}") ==
+          name + ":1:16: syntax error while parsing value - invalid literal; last read: "
+                 "'\"version\": tru}'");
+    CHECK(error_of("") == name + ":1:1: syntax error while parsing value - unexpected end of "
+                                 "input; expected '[', '{', or a literal");
+    for (const std::string text : {"{", "\xc3", "[1,]", "{} {}", "{\"a\": \"\\x\"}", "{\"a\": 01}",
+                                   "{\"version\": 1} trailing"}) {
+      CAPTURE(text);
+      const std::string error = error_of(text);
+      CHECK(error.rfind(name + ":1:", 0) == 0);
+      CHECK(error.find("syntax error") != std::string::npos);
     }
   }
 
-  TEST_CASE("a manifest over the size limit is refused as before") {
+  TEST_CASE("nesting deeper than 256 levels is refused where it starts") {
+    CHECK(error_of("{\"x\": " + std::string(256, '[') + std::string(256, ']') + "}") ==
+          name + ":1:262: nesting deeper than 256 levels");
+    CHECK(error_of("{\"x\": " + std::string(255, '[') + std::string(255, ']') + "}") ==
+          missing("version", "an integer"));
+  }
+
+  TEST_CASE("a manifest over the size limit is refused before it is parsed") {
     const std::string text =
         "{\"version\": 1, \"x\": \"" + std::string(formats::max_structured_file_size, 'x') + "\"}";
-    CHECK(parsers_agree(text));
+    CHECK(error_of(text) == name + ": " + std::to_string(text.size()) +
+                                " bytes is larger than the limit for structured files (16777216 "
+                                "bytes)");
   }
 
-  TEST_CASE("randomly damaged manifests give the results of before") {
+  TEST_CASE("randomly damaged manifests parse or give an InputError naming the file") {
     std::mt19937 rng(1128);
-    Manifest small = tricky_manifest();
-    small.files.resize(4);
-    small.layers.resize(2);
-    const std::string good = old::serialize(small);
-    const nlohmann::ordered_json document = nlohmann::ordered_json::parse(good);
-    const std::vector<nlohmann::ordered_json> replacements = {
-        nullptr,
-        true,
-        false,
-        0,
-        1,
-        -1,
-        1.5,
-        "x",
-        "/abs",
-        "a/../b",
-        "0644",
-        "z",
-        nlohmann::ordered_json::array(),
-        nlohmann::ordered_json::object(),
-        nlohmann::ordered_json::array({"s", 1}),
-        18446744073709551615u,
-        4294967297};
-    size_t disagreements = 0;
-    std::set<std::string> structural, textual; // the outcomes the damage reached
-    // Structural damage: a member deleted or a value of another kind.
-    for (int round = 0; round < 3000 && disagreements < 5; ++round) {
-      nlohmann::ordered_json damaged = document;
-      for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
-        nlohmann::ordered_json* node = &damaged;
-        while ((node->is_object() || node->is_array()) && !node->empty() && rng() % 4 != 0) {
-          const size_t index = rng() % node->size();
-          if (node->is_array()) {
-            node = &(*node)[index];
-          } else {
-            auto it = node->begin();
-            std::advance(it, static_cast<std::ptrdiff_t>(index));
-            if (rng() % 5 == 0) {
-              node->erase(it);
-              break;
-            }
-            node = &it.value();
-          }
-        }
-        if (rng() % 2 == 0) *node = replacements[rng() % replacements.size()];
-      }
-      if (!parsers_agree(damaged.dump(rng() % 2 ? 2 : -1), &structural)) ++disagreements;
-    }
-    // Textual damage: bytes deleted, inserted or replaced.
+    const std::string good = golden_text;
     const std::string alphabet = "{}[],:\"\\ 0123456789-.etfnulasx\n\xc3\xff";
-    for (int round = 0; round < 3000 && disagreements < 5; ++round) {
+    size_t parsed = 0, refused = 0;
+    for (int round = 0; round < 2000; ++round) {
       std::string damaged = good;
       for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0; --edits) {
         const size_t at = rng() % damaged.size();
@@ -677,10 +570,21 @@ TEST_SUITE("state::manifest") {
           break;
         }
       }
-      if (!parsers_agree(damaged, &textual)) ++disagreements;
+      try {
+        const Manifest m = state::parse_manifest(damaged, name);
+        ++parsed;
+        // What parses can be written again, unless a string is no longer UTF-8.
+        try {
+          CHECK(same_records(state::parse_manifest(state::serialize(m), name), m));
+        } catch (const InputError& error) {
+          CHECK(std::string(error.what()).find("invalid UTF-8") != std::string::npos);
+        }
+      } catch (const InputError& error) {
+        ++refused;
+        CHECK(std::string(error.what()).rfind(name + ":", 0) == 0);
+      }
     }
-    CHECK(disagreements == 0);
-    CHECK(structural.size() >= 15);
-    CHECK(textual.size() >= 15);
+    CHECK(parsed > 50);
+    CHECK(refused > 500);
   }
 }

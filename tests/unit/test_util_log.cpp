@@ -1,6 +1,9 @@
+// util::json's string escaper and util::utf8's decoder against nlohmann-json, then
 // Log: the hand-built JSON lines against nlohmann-json (the oracle: the lines were built
 // with nlohmann::ordered_json before), and the buffering rules.
+#include "util/json.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 #include <cstdint>
 #include <doctest/doctest.h>
@@ -11,7 +14,6 @@
 #include <string>
 #include <vector>
 
-using config_init::append_json_string;
 using config_init::Log;
 using config_init::log_number;
 using config_init::LogField;
@@ -36,7 +38,7 @@ bool oracle_valid(const std::string& text) {
 
 std::string ours(const std::string& text, bool* valid = nullptr) {
   std::string out = "\"";
-  const bool ok = append_json_string(out, text);
+  const bool ok = config_init::json::append_string(out, text);
   if (valid) *valid = ok;
   return out + "\"";
 }
@@ -46,7 +48,8 @@ bool same_as_oracle(const std::string& text) {
   bool valid = false;
   const std::string got = ours(text, &valid);
   const std::string want = oracle(text);
-  if (got == want && valid == oracle_valid(text)) return true;
+  if (got == want && valid == oracle_valid(text) && valid == config_init::valid_utf8(text))
+    return true;
   std::string bytes;
   for (unsigned char c : text) {
     char hex[4];
@@ -56,6 +59,7 @@ bool same_as_oracle(const std::string& text) {
   CAPTURE(bytes);
   CHECK(got == want);
   CHECK(valid == oracle_valid(text));
+  CHECK(config_init::valid_utf8(text) == oracle_valid(text)); // the one decoder, both uses
   return false;
 }
 
@@ -145,7 +149,7 @@ std::string time_of(const std::string& line) {
 
 } // namespace
 
-TEST_SUITE("util::log") {
+TEST_SUITE("util::json and util::utf8") {
   TEST_CASE("JSON strings are escaped exactly as nlohmann-json escapes them") {
     CHECK(ours("plain") == "\"plain\"");
     CHECK(ours("a\"b\\c\b\f\n\r\t\x01\x1f\x7f") ==
@@ -199,7 +203,9 @@ TEST_SUITE("util::log") {
     }
     CHECK(mismatches == 0);
   }
+}
 
+TEST_SUITE("util::log") {
   TEST_CASE("JSON lines equal nlohmann's dump of the old ordered_json") {
     std::mt19937 rng(7);
     for (int i = 0; i < 2000; ++i) {

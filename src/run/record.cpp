@@ -1,0 +1,63 @@
+#include "run/record.h"
+
+#include "util/sha256.h"
+
+#include <algorithm>
+#include <set>
+
+namespace config_init::run {
+
+state::Manifest record_run(const std::vector<layers::Layer>& layers,
+                           const std::vector<Digest>& layer_digests, const plan::Plan& plan,
+                           const state::Manifest* previous, const publish::PublishReport& report,
+                           std::vector<state::ManifestSource> sources) {
+  state::Manifest manifest;
+  manifest.tool_version = CONFIG_INIT_VERSION;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const layers::Layer& layer = layers[i];
+    manifest.layers.push_back(state::ManifestLayer{layer.spec.root, layer.present,
+                                                   layer.spec.secret, layer.files.size(),
+                                                   layer_digests[i].sha256});
+  }
+  for (const plan::Change& change : plan.changes) {
+    const plan::DesiredFile& file = change.file;
+    if (change.action == plan::Action::remove) continue;
+    if (change.action == plan::Action::keep) {
+      // A seeded file the app now owns keeps its record while a layer still provides it;
+      // a stale file the app changed is no longer config-init's.
+      const state::ManifestFile* seeded = previous ? previous->find(file.path) : nullptr;
+      if (seeded && file.policy == plan::Policy::seed && !file.layers.empty()) {
+        manifest.files.push_back(*seeded);
+      }
+      continue;
+    }
+    state::ManifestFile entry;
+    entry.path = file.path;
+    entry.sha256 = file.digest.sha256;
+    entry.size = file.digest.size;
+    entry.mode = file.mode;
+    for (int index : file.layers)
+      entry.layers.push_back(layers[static_cast<size_t>(index)].spec.root);
+    entry.policy = plan::policy_name(file.policy);
+    entry.merged = file.merged;
+    entry.secret = file.secret;
+    const auto written = report.identities.find(file.path);
+    entry.identity = written != report.identities.end() ? written->second : change.identity;
+    if (change.base) entry.base_sha256 = Sha256::of(*change.base);
+    manifest.files.push_back(std::move(entry));
+  }
+  std::set<std::string> directories(report.directories_created.begin(),
+                                    report.directories_created.end());
+  if (previous) directories.insert(previous->directories.begin(), previous->directories.end());
+  for (const std::string& removed : report.directories_removed)
+    directories.erase(removed);
+  manifest.directories.assign(directories.begin(), directories.end());
+  std::sort(sources.begin(), sources.end(),
+            [](const state::ManifestSource& a, const state::ManifestSource& b) {
+              return a.real_path < b.real_path;
+            });
+  manifest.sources = std::move(sources);
+  return manifest;
+}
+
+} // namespace config_init::run

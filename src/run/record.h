@@ -1,0 +1,23 @@
+// The record of a run: the manifest that describes DEST once the plan is published.
+#pragma once
+
+#include "layers/layer.h"
+#include "plan/plan.h"
+#include "publish/publish.h"
+#include "state/manifest.h"
+#include "util/fs.h"
+
+#include <vector>
+
+namespace config_init::run {
+
+// The manifest after publishing `plan`: every file written or unchanged with its digest,
+// mode, layers, identity (as `report` saw it after the renames) and merge base; seeded files
+// the app owns keep their `previous` record; directories config-init created, now or before,
+// minus those removed; `sources`, the layer files hashed, sorted by path.
+state::Manifest record_run(const std::vector<layers::Layer>& layers,
+                           const std::vector<Digest>& layer_digests, const plan::Plan& plan,
+                           const state::Manifest* previous, const publish::PublishReport& report,
+                           std::vector<state::ManifestSource> sources);
+
+} // namespace config_init::run
