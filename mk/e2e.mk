@@ -12,7 +12,8 @@ E2E_PYTEST_ARGS ?=
 
 .PHONY: e2e
 
-# The image under test is `make image` built with podman (the project's containers.conf).
-e2e: image-podman-setup
+# The image under test is `make image` built with podman (it runs scripts/podman-setup.sh and
+# uses the project's containers.conf).
+e2e:
 	@$(MAKE) --no-print-directory image DOCKER=podman IMAGE=config-init:dev
 	scripts/e2e/run.sh $(E2E_PYTEST_ARGS)
