@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+import sys
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import kubelet_volumes  # noqa: E402  (tests/kubelet_volumes.py, shared with tests/integration)
+
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "coding-agent"
 DEPLOY = REPO / "deploy"
@@ -134,10 +138,33 @@ def render(tools, tmp_path, values=None, **kwargs):
     return Rendered(proc.stdout)
 
 
+class _OneVolume:
+    """A rendered pod seen with one volume replaced (mount_files of a projected source)."""
+
+    def __init__(self, rendered, volume):
+        self.rendered, self._volume = rendered, volume
+
+    def volume(self, name):
+        return self._volume
+
+    def one(self, kind, name=None):
+        return self.rendered.one(kind, name)
+
+
 def mount_files(rendered, volume_name):
     """The files a ConfigMap or Secret volume of the rendered pod shows: {path: bytes}
     (items[].path when the volume lists items, else the keys), and the volume's mode."""
     volume = rendered.volume(volume_name)
+    if "projected" in volume:  # each source's keys (or items), one volume-wide defaultMode
+        files = {}
+        for source in volume["projected"]["sources"]:
+            kind = next(iter(source))
+            sub = {"name": volume_name, kind: source[kind]}
+            if kind == "secret":
+                sub[kind] = {"secretName": source[kind]["name"], **source[kind]}
+            part, _ = mount_files(_OneVolume(rendered, sub), volume_name)
+            files.update(part)
+        return files, volume["projected"].get("defaultMode", 0o644)
     if "configMap" in volume:
         source = volume["configMap"]
         obj = rendered.one("ConfigMap", source["name"])
@@ -151,57 +178,47 @@ def mount_files(rendered, volume_name):
     return files, source.get("defaultMode", 0o644)
 
 
-def kubelet_volume(root, files, mode=0o644, timestamp="..2026_11_28_12_00_00.123", gid=None):
-    """Lays out files the way the kubelet's AtomicWriter mounts a ConfigMap/Secret:
-        root/..<timestamp>/<path>   real files (parents real dirs 0755)
-        root/..data -> ..<timestamp>
-        root/<first element> -> ..data/<first element>
-    With gid (the pod's fsGroup), files are chgrp'd and get 0440 ORed in, as the kubelet does."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = root / timestamp
-    stamp.mkdir(mode=0o755)
-    stamp.chmod(0o755)
-    for path, content in files.items():
-        target = stamp / path
-        for parent in reversed(target.relative_to(root).parents):
-            d = root / parent
-            if not d.exists():
-                d.mkdir(mode=0o755)
-                d.chmod(0o755)
-        target.write_bytes(content)
-        file_mode = mode
-        if gid is not None:
-            os.chown(target, 0, gid)
-            file_mode |= 0o440
-        target.chmod(file_mode)
-    tmp_link = root / "..data_tmp"
-    tmp_link.symlink_to(timestamp)
-    os.rename(tmp_link, root / "..data")  # the atomic step
-    for first in sorted({p.split("/")[0] for p in files}):
-        link = root / first
-        if not link.is_symlink():
-            link.symlink_to(f"..data/{first}")
-    return root
+def volume_kind(rendered, volume_name):
+    """"configMap", "secret" or "projected": which kubelet volume plugin mounts it."""
+    volume = rendered.volume(volume_name)
+    for kind in ("configMap", "secret", "projected"):
+        if kind in volume:
+            return kind
+    raise AssertionError(f"volume {volume_name} is neither a ConfigMap, a Secret nor projected")
+
+
+# tmpfs roots of Secret and projected volumes mounted by kubelet_volume (as root), undone by
+# the `unmount_kubelet_tmpfs` fixture (import it into the test module that lays out volumes).
+TMPFS_MOUNTS = []
+
+
+@pytest.fixture(autouse=True)
+def unmount_kubelet_tmpfs():
+    yield
+    while TMPFS_MOUNTS:
+        kubelet_volumes.unmount_root(TMPFS_MOUNTS.pop())
+
+
+def kubelet_volume(root, files, mode=0o644, timestamp="..2026_11_28_12_00_00.123", gid=None,
+                   kind="configMap"):
+    """Mounts files the way the real kubelet mounts a ConfigMap/Secret/projected volume
+    (tests/kubelet_volumes.py): the root as its emptyDir (0777; Secret and projected 1777 on a
+    tmpfs when running as root), root/..<timestamp>/<path> (directories 0755),
+    root/..data -> ..<timestamp>, root/<first element> -> ..data/<first element>. With gid (the
+    pod's fsGroup) the whole volume becomes group gid, files |= 0440, directories setgid:
+    roots 2777 / 3777, timestamp and nested directories 2755. An empty files dict is the
+    chart's default empty ConfigMap: ..data -> an empty directory."""
+    if kubelet_volumes.mount_root(root, kind, gid):
+        TMPFS_MOUNTS.append(Path(root))
+    return kubelet_volumes.atomic_write(root, files, mode, gid, timestamp)
 
 
 def kubelet_update(root, files, mode=0o644, timestamp="..2026_11_28_12_05_00.456", gid=None):
-    """Replaces a kubelet volume's content as the kubelet does on a ConfigMap update:
-    new timestamp dir, ..data swapped atomically, top-level links fixed, old dir removed."""
-    root = Path(root)
-    old = os.readlink(root / "..data")
-    staging = root.parent / (root.name + ".staging")
-    kubelet_volume(staging, files, mode, timestamp, gid)
-    os.rename(staging / timestamp, root / timestamp)
-    tmp_link = root / "..data_tmp"
-    tmp_link.symlink_to(timestamp)
-    os.rename(tmp_link, root / "..data")
-    for entry in root.iterdir():
-        if not entry.name.startswith("..") and entry.is_symlink():
-            entry.unlink()
-    for first in sorted({p.split("/")[0] for p in files}):
-        (root / first).symlink_to(f"..data/{first}")
-    subprocess.run(["rm", "-rf", str(root / old), str(staging)], check=True)
+    """A ConfigMap update as the kubelet applies it: the new timestamp directory in place, then
+    fsGroup group and modes across the whole volume (old directory, ..data, links), ..data_tmp
+    renamed onto ..data, missing links added (links of remaining keys kept), stale links and
+    the old directory removed."""
+    return kubelet_volumes.atomic_write(root, files, mode, gid, timestamp)
 
 
 def deep_merge(low, high):

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from chartlib import (AGENTS, REPO, deep_merge, kubelet_update, kubelet_volume, mount_files,
-                      render, union_merge)
+                      render, union_merge, volume_kind)
+from chartlib import unmount_kubelet_tmpfs  # noqa: F401  (autouse: Secret volume tmpfs mounts)
 
 BIN = Path(os.environ.get("CONFIG_INIT_BIN", REPO / "build" / "config-init"))
 # Where the config-init image keeps what the Dockerfile copies in.
@@ -117,15 +118,19 @@ class Pod:
             name = mount["name"]
             directory = self.root / "volumes" / name
             if name == "home":
-                # A fresh PVC or emptyDir: with fsGroup the kubelet makes it group-owned
-                # by fsGroup, group-writable and setgid.
+                # With fsGroup the kubelet makes the home root:fsGroup and setgid, ORing in
+                # rwx for the group: an emptyDir (0777) becomes 2777; a fresh PVC's root
+                # (0755 on a new filesystem) 2775.
                 directory.mkdir(parents=True)
                 if self.as_root:
                     os.chown(directory, 0, self.fs_group)
-                directory.chmod(0o2775)
+                empty_dir = any(v["name"] == "home" and "emptyDir" in v
+                                for v in self.rendered.pod.get("volumes", []))
+                directory.chmod(0o2777 if empty_dir else 0o2775)
             else:
                 files, mode = mount_files(self.rendered, name)
-                kubelet_volume(directory, files, mode, gid=self.fs_group if self.as_root else None)
+                kubelet_volume(directory, files, mode, gid=self.fs_group if self.as_root else None,
+                               kind=volume_kind(self.rendered, name))
             self.volumes[name] = directory
         (self.root / "volumes").chmod(0o755)
 
@@ -369,6 +374,46 @@ def test_real_codex_accepts_the_result(tools, tmp_path, binary, world):
     if check.returncode == 77:
         pytest.skip(f"real Codex CLI unavailable: {check.stdout}{check.stderr}")
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_default_empty_configmap(tools, tmp_path, binary, world):
+    """The chart's default ConfigMap is empty: the kubelet mounts ..data -> an empty
+    directory, and config.toml is the image defaults."""
+    rendered = render_pod(tools, tmp_path, "codex", {}, {})
+    files, _ = mount_files(rendered, "overlay")
+    assert files == {}
+    pod = Pod(rendered, "codex", world)
+    overlay = pod.volumes["overlay"]
+    assert sorted(p.name for p in overlay.iterdir())[0] == "..2026_11_28_12_00_00.123"
+    assert os.listdir(overlay / "..data") == []
+    proc = pod.run_init()
+    assert proc.returncode == 0, proc.stderr
+    assert parse(pod.dest / "config.toml") == parse(REPO / "defaults" / "codex" / "config.toml")
+
+
+def test_projected_overlay_volume(tools, tmp_path, binary, world):
+    """The overlay as a projected volume (ConfigMap and Secret in one, as a chart using the
+    config-init.initContainer template may mount it): a tmpfs root, 3777 with fsGroup."""
+    case = CASES["codex"]
+    rendered = render_pod(tools, tmp_path, "codex", case["overlay"], case["secret"])
+    overlay = rendered.volume("overlay")
+    secret = rendered.volume("secret")["secret"]
+    name = overlay.pop("configMap")["name"]
+    overlay["projected"] = {"defaultMode": 0o440, "sources": [
+        {"configMap": {"name": name}},
+        {"secret": {"name": secret["secretName"], "items": secret["items"]}}]}
+    pod = Pod(rendered, "codex", world)
+    root = pod.volumes["overlay"]
+    if pod.as_root:
+        assert stat.S_IMODE(root.stat().st_mode) == 0o3777 and root.stat().st_gid == pod.fs_group
+        assert any(line.split()[1] == str(root) and line.split()[2] == "tmpfs"
+                   for line in Path("/proc/mounts").read_text().splitlines())
+    assert (root / "auth.json").is_symlink() and (root / "config.toml").is_symlink()
+    proc = pod.run_init()
+    assert proc.returncode == 0, proc.stderr
+    assert parse(pod.dest / "config.toml")["model"] == "o3"
+    # In both layers here (the projected overlay and the Secret layer): merged, re-emitted.
+    assert parse(pod.dest / "auth.json") == json.loads(case["secret"]["auth.json"])
 
 
 # ---------------------------------------------------------------- configInit.mode: sidecar

@@ -5,9 +5,13 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import kubelet_volumes  # noqa: E402  (tests/kubelet_volumes.py)
 
 BIN = os.environ.get("CONFIG_INIT_BIN", str(Path(__file__).resolve().parents[2] / "build" / "config-init"))
 
@@ -49,30 +53,22 @@ def write_tree(root: Path, files: dict):
     return root
 
 
-def kubelet_volume(root: Path, files: dict, stamp="..2026_11_28_12_00_00.2617271577"):
-    """Lays out a ConfigMap volume exactly as the kubelet's AtomicWriter does: the content in a
-    timestamped directory, `..data` pointing at it, one symlink per first path element."""
-    root.mkdir(parents=True, exist_ok=True)
-    write_tree(root / stamp, files)
-    os.symlink(stamp, root / "..data")
-    for first in sorted({rel.split("/")[0] for rel in files}):
-        os.symlink(f"..data/{first}", root / first)
-    return root
+def kubelet_volume(root: Path, files: dict, stamp="..2026_11_28_12_00_00.2617271577", mode=0o644,
+                   gid=None, kind="configMap"):
+    """Lays out a ConfigMap (or Secret, projected) volume as the real kubelet does: the root as
+    its emptyDir (0777; Secret and projected 1777 on tmpfs when root), the content in a
+    timestamped directory, `..data` pointing at it, one link per first path element; with gid
+    (the pod's fsGroup) root:gid and setgid directories. tests/kubelet_volumes.py has the detail;
+    tmpfs mounts are undone by the `tmp` fixture."""
+    if kubelet_volumes.mount_root(root, kind, gid):
+        _tmpfs_mounts.append(root)
+    return kubelet_volumes.atomic_write(root, files, mode, gid, stamp)
 
 
-def kubelet_update(root: Path, files: dict, stamp="..2026_11_28_12_05_00.1234"):
-    """Updates a kubelet volume the way the kubelet does: new timestamp dir, swap ..data."""
-    old = os.readlink(root / "..data")
-    write_tree(root / stamp, files)
-    os.symlink(stamp, root / "..data_tmp")
-    os.rename(root / "..data_tmp", root / "..data")
-    for entry in root.iterdir():
-        if not entry.name.startswith("..") and entry.is_symlink():
-            entry.unlink()
-    for first in sorted({rel.split("/")[0] for rel in files}):
-        os.symlink(f"..data/{first}", root / first)
-    import shutil
-    shutil.rmtree(root / old)
+def kubelet_update(root: Path, files: dict, stamp="..2026_11_28_12_05_00.1234", mode=0o644, gid=None):
+    """A ConfigMap update as the kubelet applies it: the new timestamp directory in place,
+    fsGroup ownership across the volume, `..data` swapped, links of remaining keys kept."""
+    return kubelet_volumes.atomic_write(root, files, mode, gid, stamp)
 
 
 def snapshot(root: Path):
@@ -103,6 +99,11 @@ def manifest(dest: Path):
     return json.loads((dest / ".config-init" / "manifest.json").read_text())
 
 
+_tmpfs_mounts = []
+
+
 @pytest.fixture
 def tmp(tmp_path):
-    return tmp_path
+    yield tmp_path
+    while _tmpfs_mounts:
+        kubelet_volumes.unmount_root(_tmpfs_mounts.pop())
