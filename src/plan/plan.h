@@ -47,6 +47,9 @@ struct Change {
   std::optional<std::string> base;
   bool base_stored = false; // .config-init/base already holds exactly `base`
   std::string identity;     // unchanged files: DEST/P's identity (util/identity.h)
+  // Structured files updated: DEST/P's identity when the plan read it, checked again just
+  // before the rename (publish::DestinationChanged). Empty otherwise.
+  std::string planned_identity;
 };
 
 struct Plan {

@@ -1,0 +1,24 @@
+// `config-init watch`: run::materialize once, then again whenever a layer changes (inotify,
+// debounced) and on every resync, until SIGTERM or SIGINT. A thin caller of run: every run
+// keeps all of materialize's guarantees.
+#pragma once
+
+#include "run/run.h"
+#include "util/log.h"
+
+#include <chrono>
+
+namespace config_init::watch {
+
+struct WatchSettings {
+  std::chrono::milliseconds debounce{1000};
+  std::chrono::milliseconds resync{60000}; // zero: no resync
+};
+
+// The first run is materialize: when it fails, its error is thrown (the caller exits with
+// its code). Later failures are logged like materialize logs them, recorded in
+// DEST/.config-init/status.json (degraded) and never end the loop. Returns 0 when stopped by
+// SIGTERM or SIGINT (after the run in progress, if any, has finished).
+int watch(const run::Settings& settings, const WatchSettings& watch_settings, Log& log);
+
+} // namespace config_init::watch
