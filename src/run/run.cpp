@@ -132,7 +132,7 @@ Outcome materialize(const Settings& settings, Log& log, const std::string& trigg
       return materialize_once(settings, log, trigger, start);
     } catch (const publish::DestinationChanged& changed) {
       if (attempt == max_attempts) throw;
-      log.info(std::string(changed.what()) + "; merging again",
+      log.notice(std::string(changed.what()) + "; merging again",
                {{"event", "retry"}, log_number("attempt", static_cast<int64_t>(attempt + 1))});
     }
   }
