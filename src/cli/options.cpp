@@ -64,6 +64,8 @@ const std::vector<Flag>& flags() {
       {"debounce", "DURATION", Arity::single, "CONFIG_INIT_DEBOUNCE", 0,
        "watch: wait this long after a change before the run, for changes that follow it "
        "(default 1s)"},
+      {"http-bind", "ADDR", Arity::single, "CONFIG_INIT_HTTP_BIND", 0,
+       "watch: serve GET /healthz and /metrics on ADDR, such as 127.0.0.1:8080 (default: none)"},
   };
   return table;
 }
@@ -290,13 +292,14 @@ Options parse_options(int argc, const char* const* argv) {
     options.rules.directory_mode |= 0070;
   }
 
-  for (const char* name : {"resync", "debounce"}) {
+  for (const char* name : {"resync", "debounce", "http-bind"}) {
     if (options.command != "watch" && collected.given_on_command_line(name)) {
       throw UsageError(std::string("--") + name + " is a flag of config-init watch only");
     }
   }
   if (const auto resync = single("resync"))
     options.resync = watch::parse_duration(*resync, "resync");
+  if (options.command == "watch") options.http_bind = single("http-bind").value_or("");
   if (const auto debounce = single("debounce"))
     options.debounce = watch::parse_duration(*debounce, "debounce");
 

@@ -28,6 +28,7 @@ struct Options {
   bool quiet = false;
   std::chrono::milliseconds resync{60000};  // watch
   std::chrono::milliseconds debounce{1000}; // watch
+  std::string http_bind;                    // watch; empty: none
   bool help = false;
   bool version = false;
 };

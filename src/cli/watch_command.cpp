@@ -5,7 +5,8 @@
 namespace config_init::cli {
 
 int run_watch(const Options& options, Log& log) {
-  return watch::watch(run_settings(options), watch::WatchSettings{options.debounce, options.resync},
+  return watch::watch(run_settings(options),
+                      watch::WatchSettings{options.debounce, options.resync, options.http_bind},
                       log);
 }
 

@@ -3,11 +3,13 @@
 #include "run/destination.h"
 #include "util/error.h"
 #include "util/stop_signal.h"
+#include "watch/http_endpoint.h"
 #include "watch/layer_watcher.h"
 #include "watch/schedule.h"
 #include "watch/status_file.h"
 
 #include <cerrno>
+#include <memory>
 #include <poll.h>
 #include <unistd.h>
 
@@ -26,7 +28,8 @@ std::vector<std::string> roots_of(const run::Settings& settings) {
 
 // Records one run in `status` and writes it to DEST (when DEST exists). A status that cannot
 // be written is logged: the next run tries again.
-void record(const run::Settings& settings, Status& status, Log& log) {
+void record(const run::Settings& settings, Status& status, HttpEndpoint* http, Log& log) {
+  if (http) http->publish(status);
   try {
     SafeDir dest;
     if (run::open_destination(settings.dest, false, dest, nullptr)) write_status(dest, status);
@@ -36,7 +39,8 @@ void record(const run::Settings& settings, Status& status, Log& log) {
 }
 
 // One run; returns false when it was interrupted by a stop request.
-bool run_once(const run::Settings& settings, const std::string& trigger, Status& status, Log& log) {
+bool run_once(const run::Settings& settings, const std::string& trigger, Status& status,
+              HttpEndpoint* http, Log& log) {
   const auto start = Clock::now();
   status.last_trigger = trigger;
   ++status.runs;
@@ -60,11 +64,11 @@ bool run_once(const run::Settings& settings, const std::string& trigger, Status&
                              {"trigger", trigger}});
     log.warn("degraded: " + settings.dest + " keeps the last good version; watching on",
              {{"event", "degraded"}});
-    record(settings, status, log);
+    record(settings, status, http, log);
     return true;
   }
   status.last_duration_ms = elapsed_ms(start);
-  record(settings, status, log);
+  record(settings, status, http, log);
   return true;
 }
 
@@ -77,6 +81,13 @@ int watch(const run::Settings& settings, const WatchSettings& watch_settings, Lo
 
   Status status;
   status.pid = ::getpid();
+  std::unique_ptr<HttpEndpoint> http;
+  if (!watch_settings.http_bind.empty()) {
+    http = std::make_unique<HttpEndpoint>(watch_settings.http_bind);
+    http->publish(status);
+    log.notice("serving /healthz and /metrics on " + watch_settings.http_bind,
+               {{"event", "http"}, log_number("port", http->port())});
+  }
   {
     const auto start = Clock::now();
     status.runs = 1;
@@ -90,7 +101,7 @@ int watch(const run::Settings& settings, const WatchSettings& watch_settings, Lo
     }
     status.last_success_unix_ms = now_unix_ms();
     status.last_duration_ms = elapsed_ms(start);
-    record(settings, status, log);
+    record(settings, status, http.get(), log);
   }
   log.notice("watching " + std::to_string(settings.layers.size()) + " layer" +
                  (settings.layers.size() == 1 ? "" : "s") + " (" +
@@ -112,7 +123,7 @@ int watch(const run::Settings& settings, const WatchSettings& watch_settings, Lo
     const std::optional<std::string> trigger = schedule.due(Clock::now());
     if (!trigger) continue;
     watcher.arm(log); // new directories, a ..data that appeared, a root that came back
-    if (!run_once(settings, *trigger, status, log)) break;
+    if (!run_once(settings, *trigger, status, http.get(), log)) break;
     schedule.ran(Clock::now());
     log.flush();
   }

@@ -377,3 +377,63 @@ with open(keys_path, "w") as keys:
         keys.flush()
         time.sleep(0.01)
 """
+
+
+def http_get(port, path):
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_http_healthz_and_metrics_and_a_stop_while_waiting_for_the_lock(tmp, watches):
+    """/healthz is 503 until the first success (here the first run waits for a lock the test
+    holds), 200 "ok" after it, 200 "degraded: ..." after a bad swap; /metrics counts; and
+    SIGTERM while a run waits for the lock ends it at once with exit 0."""
+    import fcntl
+    write_tree(tmp / "defaults", DEFAULTS)
+    cm = Kubelet(tmp / "cm")
+    cm.publish(overlay(0))
+    dest = tmp / "dest"
+    (dest / ".config-init").mkdir(parents=True)
+    lock = open(dest / ".config-init" / "lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    w = Watch(tmp, [tmp / "defaults", cm.root], dest, "--debounce", "50ms",
+              "--http-bind", "127.0.0.1:0")
+    watches.append(w)
+    w.wait_for(lambda: any(e.get("event") == "http" for e in w.log()), 10, "the endpoint")
+    port = next(e["port"] for e in w.log() if e.get("event") == "http")
+    w.wait_for(lambda: any("waiting for another" in e["msg"] for e in w.log()), 10, "the lock wait")
+    code, body = http_get(port, "/healthz")
+    assert code == 503 and body.startswith("starting"), body
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    w.ready()
+    assert http_get(port, "/healthz") == (200, "ok\n")
+
+    cm.publish({"config.toml": "model = [\n"})
+    w.wait_runs(2)
+    code, body = http_get(port, "/healthz")
+    assert code == 200 and body.startswith("degraded: ") and "config.toml:" in body, body
+    code, metrics = http_get(port, "/metrics")
+    assert code == 200
+    values = dict(line.split(" ", 1) for line in metrics.splitlines() if not line.startswith("#"))
+    assert values["config_init_runs_total"] == "2" and values["config_init_run_failures_total"] == "1"
+    assert values["config_init_degraded"] == "1" and values["config_init_files_managed"] == "2"
+    assert float(values["config_init_last_success_timestamp_seconds"]) > 1.7e9
+    assert "config_init_last_run_duration_seconds" in values
+    assert http_get(port, "/nope")[0] == 404
+
+    # A run waiting for the lock when SIGTERM comes: exit 0 at once, nothing written.
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    before = state_files(dest)
+    cm.publish(overlay(9))
+    w.wait_for(lambda: sum("waiting for another" in e["msg"] for e in w.log()) >= 2, 10, "wait 2")
+    stopped = time.monotonic()
+    assert w.stop() == 0
+    assert time.monotonic() - stopped < 1.0
+    assert state_files(dest) == before
+    lock.close()
