@@ -133,7 +133,7 @@ Outcome materialize(const Settings& settings, Log& log, const std::string& trigg
     } catch (const publish::DestinationChanged& changed) {
       if (attempt == max_attempts) throw;
       log.notice(std::string(changed.what()) + "; merging again",
-               {{"event", "retry"}, log_number("attempt", static_cast<int64_t>(attempt + 1))});
+                 {{"event", "retry"}, log_number("attempt", static_cast<int64_t>(attempt + 1))});
     }
   }
 }
