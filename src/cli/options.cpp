@@ -297,11 +297,13 @@ Options parse_options(int argc, const char* const* argv) {
       throw UsageError(std::string("--") + name + " is a flag of config-init watch only");
     }
   }
-  if (const auto resync = single("resync"))
-    options.resync = watch::parse_duration(*resync, "resync");
-  if (options.command == "watch") options.http_bind = single("http-bind").value_or("");
-  if (const auto debounce = single("debounce"))
-    options.debounce = watch::parse_duration(*debounce, "debounce");
+  if (options.command == "watch") { // other commands ignore the variables
+    if (const auto resync = single("resync"))
+      options.resync = watch::parse_duration(*resync, "resync");
+    if (const auto debounce = single("debounce"))
+      options.debounce = watch::parse_duration(*debounce, "debounce");
+    options.http_bind = single("http-bind").value_or("");
+  }
 
   if (options.spec) plan::load_spec(*options.spec, options.rules, options.layers);
   for (const std::string& path : collected.values(flag_named("require"))) {

@@ -1,5 +1,6 @@
 """`config-init watch` and `status` with the real binary (issue 11, items 1, 2 and 5)."""
 
+import json
 import os
 import signal
 import statistics
@@ -437,3 +438,27 @@ def test_http_healthz_and_metrics_and_a_stop_while_waiting_for_the_lock(tmp, wat
     assert time.monotonic() - stopped < 1.0
     assert state_files(dest) == before
     lock.close()
+
+
+def test_watch_flags_from_the_environment(tmp, watches):
+    """CONFIG_INIT_RESYNC / _DEBOUNCE configure watch like their flags; other commands ignore
+    them; an invalid one is a usage error for watch."""
+    import subprocess as sp
+    from conftest import BIN, clean_env
+    write_tree(tmp / "l1", {"a.toml": "a = 1\n"})
+    env = clean_env({"CONFIG_INIT_LAYERS": str(tmp / "l1"), "CONFIG_INIT_DEST": str(tmp / "d"),
+                     "CONFIG_INIT_RESYNC": "soon"})
+    assert sp.run([BIN, "watch"], env=env, capture_output=True, timeout=30).returncode == 2
+    assert sp.run([BIN, "materialize"], env=env, capture_output=True, timeout=30).returncode == 0
+    env["CONFIG_INIT_RESYNC"] = "1s"
+    env["CONFIG_INIT_DEBOUNCE"] = "20ms"
+    log = open(tmp / "env.log", "w")
+    proc = sp.Popen([BIN, "watch", "--log-format", "json"], env=env, stderr=log)
+    try:
+        time.sleep(2.5 * SLOW)
+        status = json.loads((tmp / "d" / ".config-init" / "status.json").read_text())
+        assert status["runs"] >= 3 and status["last_trigger"] == "resync", status
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        log.close()
