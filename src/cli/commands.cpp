@@ -65,6 +65,8 @@ const std::vector<Command>& commands() {
        run_explain},
       {"verify", "--dest DIR", "re-hash the managed files; exit 5 naming any that changed",
        run_verify},
+      {"watch", "[FLAGS]", "materialize, then again on each layer change (a sidecar)", run_watch},
+      {"status", "--dest DIR", "health of a watch: exit 0 when its last run succeeded", run_status},
   };
   return table;
 }

@@ -29,6 +29,8 @@ int run_plan(const Options& options, Log& log);
 int run_render(const Options& options, Log& log);
 int run_explain(const Options& options, Log& log);
 int run_verify(const Options& options, Log& log);
+int run_watch(const Options& options, Log& log);
+int run_status(const Options& options, Log& log);
 
 // Runs config-init: parses, dispatches, and turns any error into its message, its
 // termination-log entry and its exit code: the one place where an error ends the program.

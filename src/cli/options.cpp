@@ -4,6 +4,7 @@
 #include "merge/key_path.h"
 #include "plan/spec.h"
 #include "util/error.h"
+#include "watch/duration.h"
 
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -60,6 +61,14 @@ const std::vector<Flag>& flags() {
        "where the cause of a failure goes (default: /dev/termination-log if it exists)"},
       {"quiet", "", Arity::flag, "CONFIG_INIT_QUIET", 0,
        "log only warnings, errors and the summary"},
+      {"resync", "DURATION", Arity::single, "CONFIG_INIT_RESYNC", 0,
+       "watch: re-read every layer this often, for changes inotify missed (default 60s; 0s: "
+       "never)"},
+      {"debounce", "DURATION", Arity::single, "CONFIG_INIT_DEBOUNCE", 0,
+       "watch: wait this long after a change before the run, for changes that follow it "
+       "(default 1s)"},
+      {"http-bind", "ADDR", Arity::single, "CONFIG_INIT_HTTP_BIND", 0,
+       "watch: serve GET /healthz and /metrics on ADDR, such as 127.0.0.1:8080 (default: none)"},
   };
   return table;
 }
@@ -291,6 +300,19 @@ Options parse_options(int argc, const char* const* argv) {
     options.rules.directory_mode |= 0070;
   }
 
+  for (const char* name : {"resync", "debounce", "http-bind"}) {
+    if (options.command != "watch" && collected.given_on_command_line(name)) {
+      throw UsageError(std::string("--") + name + " is a flag of config-init watch only");
+    }
+  }
+  if (options.command == "watch") { // other commands ignore the variables
+    if (const auto resync = single("resync"))
+      options.resync = watch::parse_duration(*resync, "resync");
+    if (const auto debounce = single("debounce"))
+      options.debounce = watch::parse_duration(*debounce, "debounce");
+    options.http_bind = single("http-bind").value_or("");
+  }
+
   if (options.spec) plan::load_spec(*options.spec, options.rules, options.layers);
   for (const std::string& path : collected.values(flag_named("require"))) {
     options.rules.required.push_back(normalize_relative(path, "--require"));
@@ -320,9 +342,10 @@ Options parse_options(int argc, const char* const* argv) {
     options.rules.files.push_back(file_rule);
   }
 
-  const bool needs_layers = options.command != "verify";
-  const bool needs_dest =
-      options.command == "materialize" || options.command == "plan" || options.command == "verify";
+  const bool needs_layers = options.command != "verify" && options.command != "status";
+  const bool needs_dest = options.command == "materialize" || options.command == "plan" ||
+                          options.command == "verify" || options.command == "watch" ||
+                          options.command == "status";
   if (needs_layers && options.layers.empty()) {
     throw UsageError(
         "required flag: --layer DIR (or CONFIG_INIT_LAYERS) must be given at least once");
@@ -403,6 +426,8 @@ std::string help_text() {
       "Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 invalid input\n"
       "(parse error, forbidden symlink, requirement violated; nothing was written),\n"
       "4 I/O failure writing or verifying the destination, 5 verify found drift.\n"
+      "watch exits with the first run's code, later 0 on SIGTERM/SIGINT; status exits 0\n"
+      "when healthy, 1 when degraded or no run succeeded, 5 on drift it would not merge.\n"
       "\n"
       "Example (an init container: image defaults, then a ConfigMap):\n"
       "  config-init --layer /etc/codex-defaults --layer /etc/codex-config \\\n"

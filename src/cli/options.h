@@ -8,6 +8,7 @@
 #include "run/run.h"
 #include "util/log.h"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct Options {
   std::optional<std::string> termination_log; // nullopt: /dev/termination-log if it exists
   std::string target;                         // PATH of render and explain
   bool quiet = false;
+  std::chrono::milliseconds resync{60000};  // watch
+  std::chrono::milliseconds debounce{1000}; // watch
+  std::string http_bind;                    // watch; empty: none
   bool help = false;
   bool version = false;
 };

@@ -47,6 +47,8 @@ public:
       return make(std::move(file), Action::keep, "seed: already exists");
     Change change = plan_existing(std::move(file), entry);
     if (change.action == Action::unchanged) change.identity = file_identity(entry.st);
+    if (writes_content(change.action) && change.base)
+      change.planned_identity = file_identity(entry.st);
     return change;
   }
 
@@ -152,8 +154,10 @@ private:
   }
 
   Change make(DesiredFile file, Action action, std::string reason) const {
-    Change change{std::move(file), action, std::move(reason), false, false, {}, std::nullopt,
-                  false,           {}};
+    Change change{};
+    change.file = std::move(file);
+    change.action = action;
+    change.reason = std::move(reason);
     if (writes_content(action) || action == Action::unchanged || action == Action::chmod) {
       change.base = layers_bytes(change.file);
     }

@@ -38,7 +38,7 @@ inline bool writes_content(Action action) {
 
 struct Change {
   DesiredFile file; // what P will hold (for remove/keep of stale files: the last record)
-  Action action;
+  Action action = Action::unchanged;
   std::string reason;   // why, for the log line ("content differs", "new file", ...)
   bool drifted = false; // the app changed DEST/P since the last run
   bool backup = false;  // save the app's version under .config-init/backup/ first
@@ -48,6 +48,9 @@ struct Change {
   bool base_stored = false; // .config-init/base already holds exactly `base`
   std::string identity;     // unchanged files: DEST/P's identity (util/identity.h)
   bool unmanaged = false;   // (with backup) DEST/P existed before config-init managed it
+  // Structured files updated: DEST/P's identity when the plan read it, checked again just
+  // before the rename (publish::DestinationChanged). Empty otherwise.
+  std::string planned_identity;
 };
 
 struct Plan;

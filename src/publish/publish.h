@@ -7,6 +7,7 @@
 #pragma once
 
 #include "plan/plan.h"
+#include "util/error.h"
 #include "util/log.h"
 #include "util/safe_dir.h"
 
@@ -17,6 +18,14 @@
 #include <vector>
 
 namespace config_init::publish {
+
+// The app replaced or created a structured file after the plan read it (found just before
+// the rename that would have replaced its version). The files renamed so far are complete;
+// the rest are as they were, no temporaries are left. run::materialize plans again.
+class DestinationChanged : public IoError {
+public:
+  explicit DestinationChanged(const std::string& message) : IoError(message) {}
+};
 
 struct PublishReport {
   size_t files_written = 0;
@@ -44,6 +53,9 @@ public:
   // Backs up drifted files, writes and verifies every file and merge base to a temporary,
   // flushes once, renames the files into place and removes stale files. Missing directories
   // are created with `rules.directory_mode` and, with `rules.owner`, chowned like the files.
+  // Just before each structured file's rename, checks that DEST/P is still the file the
+  // plan merged (its identity; for a new file: that none appeared) and throws
+  // DestinationChanged when not.
   // Throws IoError on any write, flush, rename, removal or verification failure, InputError
   // when a source file changed since it was planned; a failure before the renames leaves
   // every file as it was (files already renamed stay complete).

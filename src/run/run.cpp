@@ -51,10 +51,12 @@ std::vector<std::string> content_directories(const plan::Plan& plan,
   return directories;
 }
 
-} // namespace
+// How often a run plans again because the app replaced a structured file while it was
+// being merged, before it gives up (exit 4, every file old or new).
+constexpr int max_attempts = 10;
 
-Outcome materialize(const Settings& settings, Log& log, const std::string& trigger) {
-  const auto start = std::chrono::steady_clock::now();
+Outcome materialize_once(const Settings& settings, Log& log, const std::string& trigger,
+                         std::chrono::steady_clock::time_point start) {
   log.info("materializing " + std::to_string(settings.layers.size()) + " layer" +
                (settings.layers.size() == 1 ? "" : "s") + " into " + settings.dest,
            {{"dest", settings.dest}, {"version", CONFIG_INIT_VERSION}});
@@ -119,6 +121,21 @@ Outcome materialize(const Settings& settings, Log& log, const std::string& trigg
   const Outcome outcome = count_outcome(plan, report, layers.size(), elapsed_ms(start));
   log_summary(outcome, settings.dest, trigger, log);
   return outcome;
+}
+
+} // namespace
+
+Outcome materialize(const Settings& settings, Log& log, const std::string& trigger) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return materialize_once(settings, log, trigger, start);
+    } catch (const publish::DestinationChanged& changed) {
+      if (attempt == max_attempts) throw;
+      log.notice(std::string(changed.what()) + "; merging again",
+                 {{"event", "retry"}, log_number("attempt", static_cast<int64_t>(attempt + 1))});
+    }
+  }
 }
 
 Preview preview(const Settings& settings, Log& log) {

@@ -41,8 +41,11 @@ struct Outcome {
 // write, publishes atomically and verified, merges the app's edits three ways, and records
 // the manifest. Logs each change and a summary line ("done: ..."); `trigger`, when not
 // empty, says why this run started (watch) and is added to the summary.
+// When the app replaces a structured file between the plan and its rename
+// (publish::DestinationChanged), the whole run is done again, a few times at most.
 // Throws InputError (exit 3) with the destination exactly as it was, IoError (exit 4)
-// with every file either old or new.
+// with every file either old or new, Interrupted when a stop is requested while it waits
+// for the lock (util/stop_signal.h).
 Outcome materialize(const Settings& settings, Log& log, const std::string& trigger = "");
 
 // What materialize would do, without writing anything or taking the lock.

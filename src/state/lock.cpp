@@ -2,6 +2,7 @@
 
 #include "state/manifest.h"
 #include "util/error.h"
+#include "util/stop_signal.h"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -34,8 +35,10 @@ DestinationLock DestinationLock::acquire(const SafeDir& dest, Log& log, bool& cr
         log.flush(); // say so now, not when the wait is over
       }
       logged = true;
+      if (stop_requested()) throw Interrupted("stopped while waiting for the lock " + shown);
       while (::flock(fd.get(), LOCK_EX) != 0) {
         if (errno != EINTR) throw IoError(errno_message("cannot lock " + shown, errno));
+        if (stop_requested()) throw Interrupted("stopped while waiting for the lock " + shown);
       }
     }
     // The run we waited for may have removed the lock file (undoing what it created): the

@@ -11,7 +11,7 @@ class DestinationLock {
 public:
   // Creates DEST/.config-init/ if needed and waits for the exclusive lock (logging once
   // when another run holds it). `created_state_dir` tells whether this call created the
-  // directory. Throws IoError.
+  // directory. Throws IoError, and Interrupted when a stop is requested while it waits.
   static DestinationLock acquire(const SafeDir& dest, Log& log, bool& created_state_dir);
 
   // Released on destruction (and by the kernel if the process dies).

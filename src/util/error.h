@@ -51,6 +51,13 @@ public:
   explicit DriftError(const std::string& message) : Error(ExitCode::drift, message) {}
 };
 
+// A run gave up waiting because SIGTERM or SIGINT asked `watch` to stop (util/stop_signal.h);
+// nothing was written. `watch` exits 0 on it.
+class Interrupted : public Error {
+public:
+  explicit Interrupted(const std::string& message) : Error(ExitCode::ok, message) {}
+};
+
 // "<what>: <strerror(errnum)>", for messages about failed system calls.
 std::string errno_message(const std::string& what, int errnum);
 

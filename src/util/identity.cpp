@@ -31,6 +31,13 @@ std::string file_identity(const struct stat& st) {
          nanoseconds(st.st_mtim) + ":" + nanoseconds(st.st_ctim);
 }
 
+bool same_file_but_ctime(const std::string& identity, const struct stat& st) {
+  const std::string now = file_identity(st);
+  const size_t cut = identity.rfind(':');
+  return cut != std::string::npos && cut == now.rfind(':') &&
+         identity.compare(0, cut, now, 0, cut) == 0;
+}
+
 std::string source_identity(const struct stat& st) {
   return std::to_string(st.st_dev) + ":" + file_identity(st);
 }

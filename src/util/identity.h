@@ -10,6 +10,9 @@ namespace config_init {
 
 // "ino:size:mtime_ns:ctime_ns": a destination file (same filesystem across runs).
 std::string file_identity(const struct stat& st);
+// True when `identity` (from file_identity) names the file `st` once its ctime is left out:
+// same inode, size and mtime. A rename changes the ctime of the file it moves.
+bool same_file_but_ctime(const std::string& identity, const struct stat& st);
 // "dev:ino:size:mtime_ns:ctime_ns": a layer file (layers are mounted anew on each start).
 std::string source_identity(const struct stat& st);
 

@@ -16,7 +16,9 @@
 # - the destination is a host directory created like an emptyDir (mode 0777);
 # - the container runs as the "restricted" Pod Security Standard demands,
 #   plus readOnlyRootFilesystem and no network;
-# - the termination-log file is a 0666 file bind-mounted at /dev/termination-log.
+# - the termination-log file is a 0666 file bind-mounted at /dev/termination-log;
+# - last, `watch` runs detached as a native sidecar would, `status` is its exec probe,
+#   and the overlay is swapped the kubelet's way under it (good, bad, good).
 set -euo pipefail
 
 DOCKER=${DOCKER:-docker}
@@ -292,6 +294,89 @@ indent <"$tlog"
 check "termination-log names config.toml" grep -q 'config\.toml' "$tlog"
 check "termination-log gives line:column" grep -Eq '[0-9]+:[0-9]+' "$tlog"
 check "termination-log is at most 1 KiB" test "$(stat -c %s "$tlog")" -le 1024
+
+# ---- watch: the same image as a native sidecar ---------------------------------------
+# `watch` keeps the destination live: a kubelet-style swap reaches it within seconds, an
+# app edit made in between is kept, a bad swap leaves it unchanged and `status` (the exec
+# probe) reports degraded, a good swap heals it. Then SIGTERM: exit 0.
+kubelet_swap() { # kubelet_swap STAMP CONFIG_TOML: new ..<timestamp> dir, ..data renamed
+  local stamp=$1 old
+  old=$(readlink "$overlay/..data")
+  mkdir -p "$overlay/$stamp"
+  printf '%s\n' "$2" >"$overlay/$stamp/config.toml"
+  printf '# Team instructions (%s)\n' "$stamp" >"$overlay/$stamp/AGENTS.md"
+  chmod 0755 "$overlay/$stamp"
+  chmod 0644 "$overlay/$stamp"/*
+  ln -s "$stamp" "$overlay/..data_tmp"
+  mv -T "$overlay/..data_tmp" "$overlay/..data"
+  rm -rf "${overlay:?}/$old"
+}
+probe() { $DOCKER exec "$watcher" /usr/local/bin/config-init status --dest /home/codex/.codex; }
+wait_until() { # wait_until SECONDS COMMAND...: polls every 0.1 s
+  local end=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do [ $SECONDS -lt $end ] || return 1; sleep 0.1; done
+}
+status_runs() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["runs"])' \
+  "$dest/.config-init/status.json" 2>/dev/null || echo 0; }
+content_snapshot() { snapshot | grep -v 'status\.json'; }
+
+echo "# watch: the image as a sidecar (restartPolicy: Always), status as its exec probe"
+kubelet_swap ..2026_11_28_12_10_00.111111111 'model = "gpt-5-codex"'
+watcher=config-init-rehearse-watch-$$
+watch_flags=()
+for flag in "${run_flags[@]}"; do [ "$flag" = --rm ] || watch_flags+=("$flag"); done
+$DOCKER run -d --name "$watcher" "${watch_flags[@]}" "$image" \
+  watch --layer /etc/codex-defaults --layer /etc/codex-config --dest /home/codex/.codex \
+  --debounce 200ms --resync 60s >/dev/null
+stop_watcher() { $DOCKER rm -f "$watcher" >/dev/null 2>&1 || true; }
+trap 'stop_watcher; cleanup' EXIT
+check "watch: first run done, status exits 0 (exec probe)" wait_until 30 probe
+probe | indent || true
+
+# The app edits config.toml (temporary file + rename, as Codex does), then the ConfigMap
+# changes.
+cp "$cfg" "$cfg.app-tmp"
+printf '\n[projects."/home/codex/rehearsal"]\ntrust_level = "trusted"\n' >>"$cfg.app-tmp"
+mv -f "$cfg.app-tmp" "$cfg"
+swapped=$(date +%s%N)
+kubelet_swap ..2026_11_28_12_15_00.222222222 'model = "gpt-5.1-codex"'
+new_model() { grep -q '^model = "gpt-5.1-codex"' "$cfg"; }
+if wait_until 10 new_model; then
+  ok "watch: a ConfigMap swap reaches DEST in $((($(date +%s%N) - swapped) / 1000000)) ms"
+else
+  bad "watch: a ConfigMap swap reaches DEST within 10 s"
+fi
+check "watch: the app's edit made in between is kept" grep -q '/home/codex/rehearsal' "$cfg"
+check "watch: AGENTS.md updated too" grep -q '12_15_00' "$dest/AGENTS.md"
+
+before=$(content_snapshot)
+runs=$(status_runs)
+kubelet_swap ..2026_11_28_12_20_00.333333333 'model = "broken'
+more_runs() { [ "$(status_runs)" -gt "$runs" ]; }
+check "watch: the bad swap made a run" wait_until 10 more_runs
+after=$(content_snapshot)
+if [ "$before" = "$after" ]; then ok "watch: the bad swap left DEST unchanged"; else
+  bad "watch: the bad swap left DEST unchanged"
+  diff <(echo "$before") <(echo "$after") | indent || true
+fi
+rc=0
+probe >"$work/probe.out" 2>&1 || rc=$?
+indent <"$work/probe.out"
+check "watch: status exits 1 (degraded) after the bad swap (exit $rc)" test "$rc" -eq 1
+check "watch: status names the error" grep -q 'config.toml:1' "$work/probe.out"
+running() { [ "$($DOCKER inspect -f '{{.State.Running}}' "$watcher")" = true ]; }
+check "watch: still running after the bad swap" running
+
+kubelet_swap ..2026_11_28_12_25_00.444444444 'model = "gpt-5.2-codex"'
+check "watch: a good swap heals it (status exits 0)" wait_until 10 probe
+check "watch: DEST has the good swap's model" grep -q '^model = "gpt-5.2-codex"' "$cfg"
+check "watch: the app's edit survived every swap" grep -q '/home/codex/rehearsal' "$cfg"
+
+$DOCKER stop -t 10 "$watcher" >/dev/null 2>&1 || true
+rc=$($DOCKER inspect -f '{{.State.ExitCode}}' "$watcher" 2>/dev/null || echo unknown)
+$DOCKER logs "$watcher" 2>&1 | grep -E '"event":"(summary|failure|stopped)"' | cut -c1-220 | indent || true
+check "watch: SIGTERM (docker stop) exits 0 (exit $rc)" test "$rc" = 0
+stop_watcher
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
