@@ -1,7 +1,7 @@
 # config-init: `make demo` and `make test` do all the set-up on a fresh Debian 12 machine.
 # Other targets: build, test-unit, test-integration, test-asan, format, clean; the image
-# (mk/image.mk), chart (mk/chart.mk), reliability (mk/reliability.mk) and bench (mk/bench.mk)
-# targets are described in the README. `test` names every suite it runs.
+# (mk/image.mk), chart (mk/chart.mk), reliability (mk/reliability.mk), conformance
+# (mk/conformance.mk) and bench (mk/bench.mk) targets are described in the README. `test` names every suite it runs.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -69,7 +69,8 @@ test-asan: deps test-deps
 	  $(PYTEST) -q tests/integration
 
 # Every test. `.ci/run` calls exactly this.
-test: test-unit test-integration test-asan test-container test-chart test-reliability
+test: test-unit test-integration test-asan test-conformance test-container test-chart \
+      test-reliability
 	@echo "make test: all suites passed"
 
 format:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages config-init needs to build and test, idempotently.
-# Usage: scripts/install-deps.sh [build|test|image|fuzz]...   (default: build)
+# Usage: scripts/install-deps.sh [build|test|image|fuzz|conformance]...   (default: build)
 # Only missing packages are installed; `apt-get update` runs once, only when needed.
 set -euo pipefail
 
@@ -9,6 +9,8 @@ build_pkgs=(cmake ninja-build g++ make file libboost-filesystem-dev libboost-pro
 test_pkgs=(python3 util-linux strace)
 image_pkgs=(podman runc mmdebstrap uidmap)
 fuzz_pkgs=(clang libclang-rt-14-dev clang-format)
+# npm (with nodejs) fetches and reads the YAML and JSON suites (tests/conformance).
+conformance_pkgs=(npm)
 
 # pytest and PyYAML for the integration tests: pip where python3 is the project's own
 # (pyenv), Debian's packages where pip refuses (PEP 668).
@@ -29,7 +31,8 @@ for group in "$@"; do
     test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}"); python_tests=yes ;;
     image) wanted+=("${image_pkgs[@]}") ;;
     fuzz) wanted+=("${fuzz_pkgs[@]}") ;;
-    *) echo "install-deps: unknown group '$group' (build, test, image, fuzz)" >&2; exit 2 ;;
+    conformance) wanted+=("${conformance_pkgs[@]}") ;;
+    *) echo "install-deps: unknown group '$group' (build, test, image, fuzz, conformance)" >&2; exit 2 ;;
   esac
 done
 
