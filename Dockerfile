@@ -8,7 +8,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ make file \
-      libboost-filesystem-dev libboost-program-options-dev libyaml-cpp-dev \
+      libboost-filesystem-dev libboost-program-options-dev libfyaml-dev \
       libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 

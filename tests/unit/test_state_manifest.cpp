@@ -234,6 +234,12 @@ bool parsers_agree(const std::string& text, std::set<std::string>* seen = nullpt
     CHECK(now.error.rfind("InputError: " + name + ": invalid mode '", 0) == 0);
     return now.error.rfind("InputError: ", 0) == 0;
   }
+  // The oracle reads JSON with formats::parse, which refuses an integer beyond 64 bits
+  // (formats/json_format.h); the manifest reader refuses it too, as a field that is not an
+  // integer, or at a later error in the text.
+  if (was.error.find(" is out of the 64-bit range ") != std::string::npos) {
+    return now.error.rfind("InputError: ", 0) == 0;
+  }
   if (was.error.empty() && now.error.rfind("InputError: " + name + ": invalid mode '", 0) == 0) {
     const size_t start = now.error.find('\'') + 1;
     const std::string mode = now.error.substr(start, now.error.find('\'', start) - start);
