@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 
@@ -300,11 +301,47 @@ private:
   size_t bytes_ = 0;
 };
 
+// libfyaml 0.7.12 can free a simple key twice when a parser that stopped on an error is
+// destroyed (fy_parse_cleanup: use after free, a crash; found by fuzz_yaml, regression
+// tests/fuzz/regressions/fuzz_yaml/libfyaml-destroy-after-tab-error). A parser that did not
+// reach the end of its stream cleanly is therefore never destroyed: it is kept, reachable,
+// for the life of the process (a few KiB per refused file; a run stops at its first
+// refused file).
+class Parser {
+public:
+  explicit Parser(fy_parse_cfg* config) : parser_(fy_parser_create(config)) {}
+  ~Parser() {
+    if (parser_ == nullptr) return;
+    if (completed_) {
+      fy_parser_destroy(parser_);
+      return;
+    }
+    const std::lock_guard<std::mutex> lock(quarantine_mutex());
+    quarantine().push_back(parser_);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  fy_parser* get() const { return parser_; }
+  void completed() { completed_ = true; }
+
+private:
+  // Never destroyed, so the parsers stay reachable (not leaks) until the process ends.
+  static std::vector<fy_parser*>& quarantine() {
+    static auto* parsers = new std::vector<fy_parser*>();
+    return *parsers;
+  }
+  static std::mutex& quarantine_mutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+
+  fy_parser* parser_;
+  bool completed_ = false;
+};
+
 struct DiagDeleter {
   void operator()(fy_diag* diag) const { fy_diag_destroy(diag); }
-};
-struct ParserDeleter {
-  void operator()(fy_parser* parser) const { fy_parser_destroy(parser); }
 };
 
 // One event, freed however the builder leaves.
@@ -353,8 +390,9 @@ Value run(std::string_view text, const std::string& name, int max_documents) {
   config.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
                                                  FYPCF_JSON_NONE | FYPCF_DISABLE_MMAP_OPT);
   config.diag = diag.get();
-  const std::unique_ptr<fy_parser, ParserDeleter> parser(fy_parser_create(&config));
-  if (!parser || fy_parser_set_string(parser.get(), text.data(), text.size()) != 0) {
+  Parser parser(&config);
+  if (parser.get() == nullptr ||
+      fy_parser_set_string(parser.get(), text.data(), text.size()) != 0) {
     throw std::bad_alloc();
   }
 
@@ -372,6 +410,7 @@ Value run(std::string_view text, const std::string& name, int max_documents) {
     }
     builder.fail(builder.last(), "invalid YAML");
   }
+  parser.completed();
   return std::move(builder.root);
 }
 
