@@ -16,6 +16,8 @@ build=${FUZZ_BUILD:-build-fuzz}
 targets=(${FUZZ_TARGETS:-fuzz_toml fuzz_yaml fuzz_json fuzz_layer})
 jobs=${FUZZ_JOBS:-2}
 say() { echo "fuzz: $*" >&2; }
+# Known leaks inside third-party code, each explained in the file.
+export LSAN_OPTIONS="suppressions=$repo/tests/fuzz/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 max_len() { [ "$1" = fuzz_layer ] && echo 512 || echo 4096; }
 
