@@ -10,7 +10,7 @@ LABEL config-init.stage=build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ make file \
-      libboost-filesystem-dev libboost-program-options-dev libyaml-cpp-dev \
+      libboost-program-options-dev libfyaml-dev \
       libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev \
  && rm -rf /var/lib/apt/lists/*
 

@@ -1,8 +1,8 @@
 # config-init: `make demo` and `make test` do all the set-up on a fresh Debian 12 machine.
 # Other targets: build, test-unit, test-integration, test-watch, test-asan, format, clean; the
-# image (mk/image.mk), chart (mk/chart.mk), reliability (mk/reliability.mk), bench
-# (mk/bench.mk), fresh-machine (mk/fresh.mk) and e2e (mk/e2e.mk, docs/e2e.md) targets are
-# described in the README. `test` names every suite it runs.
+# image (mk/image.mk), chart (mk/chart.mk), reliability (mk/reliability.mk), conformance
+# (mk/conformance.mk), bench (mk/bench.mk), fresh-machine (mk/fresh.mk) and e2e (mk/e2e.mk,
+# docs/e2e.md) targets are described in the README. `test` names every suite it runs.
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -77,8 +77,8 @@ test-asan: deps test-deps
 	  $(PYTEST) -q tests/watch -k 'not thousand'
 
 # Every test. `.ci/run` calls exactly this.
-test: test-unit test-integration test-watch test-asan test-container test-chart \
-      test-reliability e2e
+test: test-unit test-integration test-watch test-asan test-conformance test-container \
+      test-chart test-reliability e2e
 	@$(MAKE) --no-print-directory image-clean DOCKER=podman
 	@echo "make test: all suites passed"
 

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages config-init needs to build and test, idempotently.
-# Usage: scripts/install-deps.sh [build|test|image|fuzz|e2e]...   (default: build)
+# Usage: scripts/install-deps.sh [build|test|image|fuzz|e2e|conformance]...   (default: build)
 # e2e: what the single-node cluster of `make e2e` runs on (scripts/e2e/build.sh).
 # Only missing packages are installed; `apt-get update` runs once, only when needed.
 set -euo pipefail
 
-build_pkgs=(cmake ninja-build g++ make file libboost-filesystem-dev libboost-program-options-dev
-  libyaml-cpp-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev)
+build_pkgs=(cmake ninja-build g++ make file libboost-program-options-dev
+  libfyaml-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev)
 test_pkgs=(python3 util-linux strace)
 image_pkgs=(podman runc mmdebstrap uidmap)
 fuzz_pkgs=(clang libclang-rt-14-dev clang-format)
 e2e_pkgs=(containerd runc etcd-server containernetworking-plugins podman uidmap mmdebstrap
   busybox-static gcc libc6-dev openssl iproute2 util-linux procps python3 curl)
+# npm (with nodejs) fetches and reads the YAML and JSON suites (tests/conformance).
+conformance_pkgs=(npm)
 
 # pytest and PyYAML for the integration tests: pip where python3 is the project's own
 # (pyenv), Debian's packages where pip refuses (PEP 668).
@@ -33,7 +35,8 @@ for group in "$@"; do
     image) wanted+=("${image_pkgs[@]}") ;;
     fuzz) wanted+=("${fuzz_pkgs[@]}") ;;
     e2e) wanted+=("${e2e_pkgs[@]}") ;;
-    *) echo "install-deps: unknown group '$group' (build, test, image, fuzz, e2e)" >&2; exit 2 ;;
+    conformance) wanted+=("${conformance_pkgs[@]}") ;;
+    *) echo "install-deps: unknown group '$group' (build, test, image, fuzz, e2e, conformance)" >&2; exit 2 ;;
   esac
 done
 

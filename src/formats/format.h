@@ -1,5 +1,5 @@
 // The three structured formats: which files are structured, and the one entry point
-// to parse and emit each. toml++ and yaml-cpp each appear only in the adapter of their own
+// to parse and emit each. toml++ and libfyaml each appear only in the adapter of their own
 // format (toml_format.cpp, yaml_format.cpp); nlohmann-json in the JSON adapter
 // (json_format.cpp, json_position) and in the manifest reader (state/manifest.cpp).
 #pragma once

@@ -36,7 +36,15 @@ public:
     }
     return add(Value(value));
   }
-  bool number_float(double value, const std::string& /*text*/) { return add(Value(value)); }
+  // nlohmann reports an integer too big for 64 bits as a float; `text` is the number's text.
+  bool number_float(double value, const std::string& text) {
+    if (text.find_first_of(".eE") == std::string::npos) {
+      fail(number_start(text), "the integer " + shortened(text) +
+                                   " is out of the 64-bit range (config-init keeps integers "
+                                   "exact and refuses larger ones rather than round them)");
+    }
+    return add(Value(value));
+  }
   bool string(std::string& value) { return add(Value(std::move(value))); }
   bool binary(Json::binary_t& /*value*/) { return false; } // only binary formats have these
 
@@ -70,6 +78,16 @@ private:
   }
 
   size_t consumed() const { return static_cast<size_t>(progress_ - text_.data()); }
+
+  // The offset of the number `text` just read (the lexer has read it and maybe one more).
+  size_t number_start(const std::string& text) const {
+    const size_t at = text_.substr(0, consumed()).rfind(text);
+    return at == std::string_view::npos ? consumed() - 1 : at;
+  }
+
+  static std::string shortened(const std::string& text) {
+    return text.size() <= 40 ? text : text.substr(0, 20) + "..." + text.substr(text.size() - 10);
+  }
 
   // The offset of the opening quote of the key just read (the lexer stopped after its
   // closing quote); inside the key a quote is preceded by an odd number of backslashes.
@@ -166,6 +184,13 @@ Json to_json(const Value& value, const std::string& path, const std::string& nam
 } // namespace
 
 Value parse(std::string_view text, const std::string& name) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so a document followed by a
+  // NUL and anything would parse as the document alone. JSON allows no NUL byte anywhere
+  // (not even in a string, unescaped): refuse the first one at its position.
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    throw InputError(name + ":" + text::line_column(text, nul) +
+                     ": a NUL byte (JSON text cannot hold one; in a string, write \\u0000)");
+  }
   const char* progress = text.data();
   Builder builder(text, name, progress);
   Json::sax_parse(Cursor(text.data(), &progress), Cursor(text.data() + text.size(), &progress),

@@ -12,9 +12,12 @@ namespace config_init::formats::json_format {
 // Deepest nesting of objects and arrays accepted.
 constexpr int max_depth = 256;
 
-// Parses one JSON value (any type at the top). Integers stay exact: int64, or uint64 above
-// 2^63-1; larger ones become floats. Throws InputError "name:line:column: cause" on a
-// syntax error, a duplicate key ("duplicate key 'k'") or nesting deeper than max_depth.
+// Parses one JSON value (any type at the top), over the whole text (a NUL byte is an error
+// at its position, not the end). Integers stay exact: int64, or uint64 above 2^63-1.
+// Throws InputError "name:line:column: cause" on a syntax error, a NUL byte, a duplicate
+// key ("duplicate key 'k'"), nesting deeper than max_depth, an integer beyond 64 bits
+// ("out of the 64-bit range": never rounded to a float) or a float that overflows
+// (nlohmann: "number overflow").
 Value parse(std::string_view text, const std::string& name);
 
 // Writes `value` pretty-printed (2-space indent, UTF-8 kept, trailing newline), floats in

@@ -70,31 +70,14 @@ bool is_bare_key_char(char c) {
 
 // Skips the string starting at text[i] (a quote); returns false for a multi-line string,
 // which is never a key. Unterminated strings are left for toml++ to report.
-bool skip_string(std::string_view text, size_t& i, const std::string& name) {
+bool skip_string(std::string_view text, size_t& i) {
   const char quote = text[i];
   const bool basic = quote == '"';
   const std::string_view triple = basic ? R"(""")" : "'''";
   const bool multi_line = text.substr(i, 3) == triple;
   i += multi_line ? 3 : 1;
   while (i < text.size()) {
-    if (basic && multi_line && text[i] == '\\') {
-      // A line-ending backslash: toml++ 3.3 reaches __builtin_unreachable when the first
-      // character after the trimmed whitespace is non-ASCII (upstream issue 190).
-      size_t j = i + 1;
-      while (j < text.size() && (text[j] == ' ' || text[j] == '\t'))
-        ++j;
-      if (j < text.size() && (text[j] == '\n' || text[j] == '\r')) {
-        while (j < text.size() &&
-               (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r'))
-          ++j;
-        if (j < text.size() && static_cast<unsigned char>(text[j]) >= 0x80) {
-          throw InputError(name + ":" + position_of(text, j) +
-                           ": a non-ASCII character right after a line-ending backslash "
-                           "(not supported; write it as \\uXXXX)");
-        }
-      }
-      i += 2;
-    } else if (basic && text[i] == '\\') {
+    if (basic && text[i] == '\\') {
       i += 2;
     } else if (!multi_line && (text[i] == quote || text[i] == '\n')) {
       ++i;
@@ -134,7 +117,7 @@ void check_key_parts(std::string_view text, const std::string& name) {
       while (i < text.size() && text[i] != '\n')
         ++i;
     } else if (c == '"' || c == '\'') {
-      is_key = skip_string(text, i, name);
+      is_key = skip_string(text, i);
     } else if (is_bare_key_char(c)) {
       while (i < text.size() && is_bare_key_char(text[i]))
         ++i;

@@ -1,246 +1,27 @@
+// The YAML reader (yaml_format::validate and parse): libfyaml's event parser, which checks
+// the syntax (it passes the whole yaml-test-suite), feeding a tree builder that applies the
+// core schema, the supported tags, duplicate-key checks and the limits of the header.
 #include "formats/yaml_format.h"
 
+#include "formats/yaml_scalars.h"
 #include "util/error.h"
 #include "util/text.h"
 #include "util/utf8.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cmath>
+#include <libfyaml.h>
 #include <limits>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
-#include <sstream>
 #include <unordered_set>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
 
 namespace config_init::formats::yaml_format {
 
 namespace {
 
 const std::string tag_prefix = "tag:yaml.org,2002:";
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// True when text[from, to) is non-empty and every character satisfies `accept`.
-template <typename Accept>
-bool all_of(std::string_view text, size_t from, Accept accept) {
-  if (from >= text.size()) return false;
-  for (size_t i = from; i < text.size(); ++i) {
-    if (!accept(text[i])) return false;
-  }
-  return true;
-}
-
-bool is_null_word(std::string_view text) {
-  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
-}
-
-std::optional<bool> bool_word(std::string_view text) {
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  return std::nullopt;
-}
-
-// The integer of `digits` in `base`, exact when it fits in 64 bits, else a float.
-Value integer_value(std::string_view digits, int base, bool negative) {
-  uint64_t magnitude = 0;
-  const auto [end, error] =
-      std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
-  if (error == std::errc() && end == digits.data() + digits.size()) {
-    if (!negative) {
-      if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return Value(static_cast<int64_t>(magnitude));
-      }
-      return Value(magnitude);
-    }
-    if (magnitude <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1) {
-      return Value(static_cast<int64_t>(0 - magnitude));
-    }
-  }
-  // Too big: the nearest double (decimal digits exactly rounded by from_chars).
-  double number = 0;
-  if (base == 10) {
-    const auto result = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-    if (result.ec == std::errc::result_out_of_range)
-      number = std::numeric_limits<double>::infinity();
-  } else {
-    for (const char c : digits) {
-      number = number * base + (is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-  }
-  return Value(negative ? -number : number);
-}
-
-// [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
-bool is_core_float(std::string_view text) {
-  size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
-  const size_t integer_start = i;
-  while (i < text.size() && is_digit(text[i]))
-    ++i;
-  bool digits = i > integer_start;
-  if (i < text.size() && text[i] == '.') {
-    const size_t fraction_start = ++i;
-    while (i < text.size() && is_digit(text[i]))
-      ++i;
-    digits = digits || i > fraction_start;
-  }
-  if (!digits) return false;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-    return all_of(text, i, is_digit);
-  }
-  return i == text.size();
-}
-
-double float_of(std::string_view text) {
-  const bool negative = text[0] == '-';
-  if (text[0] == '-' || text[0] == '+') text.remove_prefix(1);
-  double number = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (error == std::errc::result_out_of_range) {
-    const size_t e = text.find_first_of("eE");
-    const bool tiny = e != std::string_view::npos && e + 1 < text.size() && text[e + 1] == '-';
-    number = tiny ? 0.0 : std::numeric_limits<double>::infinity();
-  }
-  return negative ? -number : number;
-}
-
-// The value of a plain (unquoted, untagged) scalar under the YAML 1.2 core schema.
-Value resolve_plain(std::string_view text) {
-  if (is_null_word(text)) return Value{};
-  if (const std::optional<bool> flag = bool_word(text)) return Value(*flag);
-  const bool sign = text[0] == '-' || text[0] == '+';
-  if (all_of(text, sign ? 1 : 0, is_digit)) {
-    return integer_value(text.substr(sign ? 1 : 0), 10, text[0] == '-');
-  }
-  if (text.size() > 2 && text[0] == '0' && text[1] == 'o' &&
-      all_of(text, 2, [](char c) { return c >= '0' && c <= '7'; })) {
-    return integer_value(text.substr(2), 8, false);
-  }
-  if (text.size() > 2 && text[0] == '0' && text[1] == 'x' &&
-      all_of(text, 2, [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
-    return integer_value(text.substr(2), 16, false);
-  }
-  const std::string_view unsigned_text = sign ? text.substr(1) : text;
-  if (unsigned_text == ".inf" || unsigned_text == ".Inf" || unsigned_text == ".INF") {
-    return Value(text[0] == '-' ? -std::numeric_limits<double>::infinity()
-                                : std::numeric_limits<double>::infinity());
-  }
-  if (text == ".nan" || text == ".NaN" || text == ".NAN") {
-    return Value(std::numeric_limits<double>::quiet_NaN());
-  }
-  if (is_core_float(text)) return Value(float_of(text));
-  return Value(std::string(text));
-}
-
-// Strings that a YAML 1.1 reader (PyYAML, Go yaml.v2, ...) would take for something else:
-// y/n/yes/no/on/off, `=`, the merge key `<<`, and anything that starts like a number, date
-// or time.
-bool looks_special_to_yaml_1_1(std::string_view text) {
-  static const std::unordered_set<std::string_view> words = {
-      "y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no", "No",
-      "NO", "on", "On",  "ON",  "off", "Off", "OFF", "=",  "<<"};
-  if (words.count(text) != 0) return true;
-  const size_t start = (text[0] == '-' || text[0] == '+' || text[0] == '.') ? 1 : 0;
-  return start < text.size() && is_digit(text[start]);
-}
-
-// Whether a string may be written as a plain scalar and read back as the same string.
-// Conservative: anything unusual is quoted.
-bool plain_safe(std::string_view text) {
-  if (text.empty() || resolve_plain(text).kind() != Kind::string ||
-      looks_special_to_yaml_1_1(text)) {
-    return false;
-  }
-  const auto ordinary = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/' ||
-           static_cast<unsigned char>(c) >= 0x80;
-  };
-  if (!ordinary(text.front()) || !(ordinary(text.back()) || text.back() == '.')) return false;
-  // Unicode line and paragraph separators, NEL and BOM are quoted for readers that see breaks.
-  for (const std::string_view odd : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\xEF\xBB\xBF"}) {
-    if (text.find(odd) != std::string_view::npos) return false;
-  }
-  if (text.find(": ") != std::string_view::npos || text.find(" #") != std::string_view::npos) {
-    return false;
-  }
-  for (const char c : text) {
-    if (!ordinary(c) && std::string_view(" -.@+=:").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Shortest text that reads back as the same double, always in a float form.
-std::string float_text(double number) {
-  if (std::isnan(number)) return ".nan";
-  if (std::isinf(number)) return number < 0 ? "-.inf" : ".inf";
-  return text::shortest_float(number);
-}
-
-void write_string(YAML::Emitter& out, const std::string& text) {
-  if (plain_safe(text)) {
-    out << text;
-  } else {
-    out << YAML::DoubleQuoted << text;
-  }
-}
-
-void write(YAML::Emitter& out, const Value& value, const std::string& path,
-           const std::string& name) {
-  switch (value.kind()) {
-  case Kind::null:
-    out << YAML::Null;
-    return;
-  case Kind::boolean:
-    out << (std::get<bool>(value.data) ? "true" : "false");
-    return;
-  case Kind::integer:
-    out << std::to_string(std::get<int64_t>(value.data));
-    return;
-  case Kind::unsigned_integer:
-    out << std::to_string(std::get<uint64_t>(value.data));
-    return;
-  case Kind::floating:
-    out << float_text(std::get<double>(value.data));
-    return;
-  case Kind::string:
-    write_string(out, std::get<std::string>(value.data));
-    return;
-  case Kind::datetime:
-    throw InputError(name + ": " + text::shown_key_path(path) +
-                     ": YAML has no date-time type here");
-  case Kind::array: {
-    if (value.array().empty()) out << YAML::Flow;
-    out << YAML::BeginSeq;
-    size_t index = 0;
-    for (const Value& item : value.array()) {
-      write(out, item, path + "[" + std::to_string(index++) + "]", name);
-    }
-    out << YAML::EndSeq;
-    return;
-  }
-  case Kind::table: {
-    if (value.table().empty()) out << YAML::Flow;
-    out << YAML::BeginMap;
-    for (const Member& member : value.table()) {
-      out << YAML::Key;
-      write_string(out, member.key);
-      out << YAML::Value;
-      write(out, member.value, path.empty() ? member.key : path + "." + member.key, name);
-    }
-    out << YAML::EndMap;
-    return;
-  }
-  }
-}
 
 // The size of a tree, for the expansion budget.
 struct Cost {
@@ -270,166 +51,206 @@ Cost cost_of(const Value& value) {
   return cost;
 }
 
-// Builds trees from yaml-cpp's parser events, with the limits of the header.
-class Builder : public YAML::EventHandler {
+std::string token_text(fy_token* token) {
+  if (token == nullptr) return "";
+  size_t size = 0;
+  const char* text = fy_token_get_text(token, &size);
+  return text == nullptr ? std::string() : std::string(text, size);
+}
+
+// A position: 0-based line and column (libfyaml's marks), -1 when unknown.
+struct Mark {
+  int line = -1;
+  int column = -1;
+};
+
+Mark mark_of(const fy_mark* mark) {
+  return mark == nullptr ? Mark{} : Mark{mark->line, mark->column};
+}
+
+// Where a node's event starts. libfyaml marks a quoted scalar after its opening quote and an
+// alias after its `*`: one column back (both are one character, on the same line).
+Mark node_mark(fy_event* event, fy_token* token) {
+  Mark mark = mark_of(fy_event_start_mark(event));
+  const bool quoted = event->type == FYET_SCALAR && token != nullptr &&
+                      (fy_token_scalar_style(token) == FYSS_SINGLE_QUOTED ||
+                       fy_token_scalar_style(token) == FYSS_DOUBLE_QUOTED);
+  if ((quoted || event->type == FYET_ALIAS) && mark.column > 0) --mark.column;
+  return mark;
+}
+
+// Builds trees from libfyaml's events, with the limits of the header.
+class Builder {
 public:
-  Builder(std::string_view text, const std::string& name, int max_documents)
-      : text_(text), name_(name), max_documents_(max_documents) {}
+  Builder(const std::string& name, int max_documents)
+      : name_(name), max_documents_(max_documents) {}
 
   Value root = Value(Table{});
 
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (documents_ > 0 && !starts_document(static_cast<size_t>(mark.pos))) {
-      fail(mark, "unexpected text after the end of the document");
-    }
-    if (documents_ >= max_documents_) {
-      fail(mark, "a second document (a file config-init merges must hold exactly one)");
-    }
-    ++documents_;
-    root = Value(Table{});
-    anchors_.clear();
-    stack_.clear();
-    nodes_ = bytes_ = 0;
-  }
-  void OnDocumentEnd() override {}
-
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    // yaml-cpp takes a block-map line without ':' ("z") for the key z with an empty value; it
-    // reports that value at the key's own position (after the ':' when there is one, at the
-    // '?' of an explicit key).
-    if (!stack_.empty()) {
-      const Frame& frame = stack_.back();
-      if (frame.value.is_table() && !frame.want_key && !frame.flow && mark.pos >= 0 &&
-          mark.pos <= frame.key_pos &&
-          !(static_cast<size_t>(mark.pos) < text_.size() &&
-            text_[static_cast<size_t>(mark.pos)] == '?')) {
-        fail(mark, "'" + frame.key + "' is not followed by ':' (a mapping needs key: value)");
+  void on(fy_event* event) {
+    fy_token* token = fy_event_get_token(event);
+    const Mark mark = node_mark(event, token);
+    if (mark.line >= 0) last_ = mark;
+    switch (event->type) {
+    case FYET_DOCUMENT_START:
+      if (documents_ >= max_documents_) {
+        fail(token != nullptr ? mark_of(fy_token_start_mark(token)) : last_,
+             "a second document (a file config-init merges must hold exactly one)");
       }
+      ++documents_;
+      root = Value(Table{});
+      anchors_.clear();
+      stack_.clear();
+      nodes_ = bytes_ = 0;
+      return;
+    case FYET_SCALAR:
+      scalar(event, token, mark);
+      return;
+    case FYET_ALIAS:
+      alias(token_text(token), mark);
+      return;
+    case FYET_SEQUENCE_START:
+      open(event, "seq", Value(Array{}), mark);
+      return;
+    case FYET_MAPPING_START:
+      open(event, "map", Value(Table{}), mark);
+      return;
+    case FYET_SEQUENCE_END:
+    case FYET_MAPPING_END:
+      close();
+      return;
+    default:
+      return;
     }
-    charge(mark, 1, 0);
-    const std::string text = null_text(mark);
-    complete(mark, anchor, Value{}, &text);
   }
 
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& text) override {
+  [[noreturn]] void fail(Mark mark, const std::string& cause) const {
+    if (mark.line < 0) mark = last_;
+    const std::string where =
+        mark.line < 0 ? ""
+                      : ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    throw InputError(name_ + where + ": " + cause);
+  }
+
+  Mark last() const { return last_; }
+
+private:
+  struct Frame {
+    Value value;
+    Mark mark;
+    std::string anchor;
+    bool want_key = true; // of a map: the next node is a key
+    std::string key;
+    std::unordered_set<std::string> keys;
+  };
+  struct Anchor {
+    Value value;
+    std::optional<std::string> key_text; // a scalar's text, for use as a key
+    Cost cost;
+  };
+
+  [[noreturn]] void too_deep(Mark mark) const {
+    fail(mark, "nesting deeper than " + std::to_string(max_depth) + " levels");
+  }
+
+  // The tag of a node ("" when it has none) and where it is written.
+  static std::pair<std::string, Mark> tag_of(fy_event* event, Mark node_mark) {
+    fy_token* tag = fy_event_get_tag_token(event);
+    if (tag == nullptr) return {"", node_mark};
+    return {token_text(tag), mark_of(fy_token_start_mark(tag))};
+  }
+
+  void scalar(fy_event* event, fy_token* token, Mark mark) {
+    const std::string text = token_text(token);
     if (!valid_utf8(text)) fail(mark, "invalid UTF-8 in a scalar");
     if (has_noncharacter(text)) {
       fail(mark, "a Unicode noncharacter (U+FDD0..U+FDEF, U+FFFE, U+FFFF...) in a scalar: "
                  "YAML cannot hold it");
     }
     charge(mark, 1, text.size());
-    complete(mark, anchor, resolve(mark, tag, text), &text);
+    const bool plain = fy_token_scalar_style(token) == FYSS_PLAIN;
+    const auto [tag, tag_mark] = tag_of(event, mark);
+    Value value = resolve(tag_mark, tag, plain, text);
+    complete(mark, token_text(fy_event_get_anchor_token(event)), std::move(value), &text);
   }
 
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    const auto found = anchors_.find(anchor);
-    if (found == anchors_.end()) {
-      fail(mark, "an alias to an anchor that is not complete yet (a recursive alias)");
-    }
-    const Anchor& target = found->second;
-    charge(mark, target.cost.nodes, target.cost.bytes);
-    if (static_cast<int>(stack_.size()) + target.cost.height > max_depth) too_deep(mark);
-    complete(mark, YAML::NullAnchor, target.value, target.key_text ? &*target.key_text : nullptr);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value /*style*/) override {
-    open(mark, tag, "seq", anchor, Value(Array{}));
-  }
-  void OnSequenceEnd() override { close(); }
-
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value style) override {
-    open(mark, tag, "map", anchor, Value(Table{}), style == YAML::EmitterStyle::Flow);
-  }
-  void OnMapEnd() override { close(); }
-
-private:
-  struct Frame {
-    Value value;
-    YAML::Mark mark;
-    YAML::anchor_t anchor;
-    bool want_key = true; // of a map: the next node is a key
-    std::string key;
-    std::unordered_set<std::string> keys;
-    bool flow = false; // a flow collection ({...}, [...])
-    int key_pos = -1;  // of a map: where the current key starts
-  };
-  struct Anchor {
-    Value value;
-    std::optional<std::string> key_text; // a scalar's source text, for use as a key
-    Cost cost;
-  };
-
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& cause) const {
-    throw InputError(name_ + ":" + std::to_string(mark.line + 1) + ":" +
-                     std::to_string(mark.column + 1) + ": " + cause);
-  }
-  [[noreturn]] void too_deep(const YAML::Mark& mark) const {
-    fail(mark, "nesting deeper than " + std::to_string(max_depth) + " levels");
-  }
-
-  // A document after the first must start with `---`, or follow a `...` line: yaml-cpp
-  // otherwise takes stray text (`,`, `"a" x`) for endless or extra documents.
-  bool starts_document(size_t pos) const {
-    if (pos > text_.size()) return false;
-    if (text_.substr(pos, 3) == "---") return true;
-    std::string_view before = text_.substr(0, pos);
-    while (true) {
-      while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back()))) {
-        before.remove_suffix(1);
+  Value resolve(Mark mark, const std::string& tag, bool plain, const std::string& text) const {
+    if (tag == "!" || tag == tag_prefix + "str" || (tag.empty() && !plain)) return Value(text);
+    const std::optional<Value> value = yaml_scalars::resolve_plain(text);
+    if (tag.empty()) {
+      if (!value) {
+        fail(mark, "the number " + shortened(text) +
+                       " is out of the 64-bit range (config-init keeps numbers exact and "
+                       "refuses larger ones rather than change them)");
       }
-      if (before.empty()) return false;
-      const size_t newline = before.rfind('\n');
-      const size_t start = newline == std::string_view::npos ? 0 : newline + 1;
-      std::string_view line = before.substr(start);
-      while (!line.empty() && (line[0] == ' ' || line[0] == '\t'))
-        line.remove_prefix(1);
-      if (line[0] != '#') {
-        return line.substr(0, 3) == "..." &&
-               (line.size() == 3 || line[3] == ' ' || line[3] == '\t');
-      }
-      before = before.substr(0, start);
+      return *value;
     }
-  }
-
-  // yaml-cpp reports ~, null and empty nodes alike; a key needs the source text back.
-  std::string null_text(const YAML::Mark& mark) const {
-    if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text_.size()) return "";
-    const std::string_view at = text_.substr(static_cast<size_t>(mark.pos));
-    for (const std::string_view word : {"~", "null", "Null", "NULL"}) {
-      if (at.substr(0, word.size()) == word) return std::string(word);
-    }
-    return "";
-  }
-
-  Value resolve(const YAML::Mark& mark, const std::string& tag, const std::string& text) const {
-    if (tag == "!" || tag == tag_prefix + "str") return Value(text);
-    Value value = resolve_plain(text);
-    if (tag == "?") return value;
-    const Kind kind = value.kind();
+    const Kind kind = value ? value->kind() : Kind::string;
     const bool is_integer = kind == Kind::integer || kind == Kind::unsigned_integer;
-    if (tag == tag_prefix + "int" && is_integer) return value;
-    if (tag == tag_prefix + "float" && kind == Kind::floating) return value;
+    if (tag == tag_prefix + "int" && is_integer) return *value;
+    if (tag == tag_prefix + "float" && kind == Kind::floating) return *value;
+    if (tag == tag_prefix + "float" && !value) { // an integer beyond 64 bits, as asked
+      if (const std::optional<double> number = yaml_scalars::float_of(text)) return Value(*number);
+    }
     if (tag == tag_prefix + "float" && kind == Kind::integer) {
-      return Value(static_cast<double>(std::get<int64_t>(value.data)));
+      return Value(static_cast<double>(std::get<int64_t>(value->data)));
     }
     if (tag == tag_prefix + "float" && kind == Kind::unsigned_integer) {
-      return Value(static_cast<double>(std::get<uint64_t>(value.data)));
+      return Value(static_cast<double>(std::get<uint64_t>(value->data)));
     }
-    if (tag == tag_prefix + "bool" && kind == Kind::boolean) return value;
-    if (tag == tag_prefix + "null" && kind == Kind::null) return value;
+    if (tag == tag_prefix + "bool" && kind == Kind::boolean) return *value;
+    if (tag == tag_prefix + "null" && kind == Kind::null) return *value;
     if (tag.rfind(tag_prefix, 0) == 0 && tag != tag_prefix + "seq" && tag != tag_prefix + "map") {
       const std::string type = tag.substr(tag_prefix.size());
       if (type == "int" || type == "float" || type == "bool" || type == "null") {
-        fail(mark, "'" + text + "' is not a valid !!" + type);
+        fail(mark, "'" + shortened(text) + "' is not a valid !!" + type +
+                       (type == "int" && !value ? " within 64 bits" : ""));
       }
     }
     fail(mark, "unsupported tag '" + tag + "'");
   }
 
-  void charge(const YAML::Mark& mark, size_t nodes, size_t bytes) {
+  static std::string shortened(const std::string& text) {
+    return text.size() <= 40 ? text : text.substr(0, 20) + "..." + text.substr(text.size() - 10);
+  }
+
+  void alias(const std::string& anchor, Mark mark) {
+    const auto found = anchors_.find(anchor);
+    if (found == anchors_.end()) {
+      const bool open = std::any_of(stack_.begin(), stack_.end(),
+                                    [&](const Frame& frame) { return frame.anchor == anchor; });
+      fail(mark, open ? "an alias to an anchor that is not complete yet (a recursive alias)"
+                      : "the alias *" + anchor + " names no anchor defined before it");
+    }
+    const Anchor& target = found->second;
+    charge(mark, target.cost.nodes, target.cost.bytes);
+    if (static_cast<int>(stack_.size()) + target.cost.height > max_depth) too_deep(mark);
+    complete(mark, "", target.value, target.key_text ? &*target.key_text : nullptr);
+  }
+
+  void open(fy_event* event, const char* kind, Value container, Mark mark) {
+    const auto [tag, tag_mark] = tag_of(event, mark);
+    if (!tag.empty() && tag != "!" && tag != tag_prefix + kind) {
+      fail(tag_mark, "unsupported tag '" + tag + "'");
+    }
+    if (!stack_.empty() && stack_.back().value.is_table() && stack_.back().want_key) {
+      fail(mark, "a mapping key must be a scalar");
+    }
+    if (static_cast<int>(stack_.size()) >= max_depth) too_deep(mark);
+    charge(mark, 1, 0);
+    // An anchor being defined is not complete: an alias to it inside is recursive.
+    const std::string anchor = token_text(fy_event_get_anchor_token(event));
+    if (!anchor.empty()) anchors_.erase(anchor);
+    stack_.push_back(Frame{std::move(container), mark, anchor, true, {}, {}});
+  }
+
+  void close() {
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    complete(frame.mark, frame.anchor, std::move(frame.value), nullptr);
+  }
+
+  void charge(Mark mark, size_t nodes, size_t bytes) {
     nodes_ += nodes;
     bytes_ += bytes;
     if (nodes_ > max_nodes) {
@@ -442,31 +263,11 @@ private:
     }
   }
 
-  void open(const YAML::Mark& mark, const std::string& tag, const char* kind, YAML::anchor_t anchor,
-            Value container, bool flow = false) {
-    if (tag != "?" && tag != "!" && tag != tag_prefix + kind) {
-      fail(mark, "unsupported tag '" + tag + "'");
-    }
-    if (!stack_.empty() && stack_.back().value.is_table() && stack_.back().want_key) {
-      fail(mark, "a mapping key must be a scalar");
-    }
-    if (static_cast<int>(stack_.size()) >= max_depth) too_deep(mark);
-    charge(mark, 1, 0);
-    stack_.push_back(Frame{std::move(container), mark, anchor, true, {}, {}, flow, -1});
-  }
-
-  void close() {
-    Frame frame = std::move(stack_.back());
-    stack_.pop_back();
-    complete(frame.mark, frame.anchor, std::move(frame.value), nullptr);
-  }
-
   // A finished node: remember its anchor, then attach it to its parent.
-  // `key_text` is a scalar's source text (nullptr for arrays and tables).
-  void complete(const YAML::Mark& mark, YAML::anchor_t anchor, Value value,
-                const std::string* key_text) {
+  // `key_text` is a scalar's text (nullptr for arrays and tables).
+  void complete(Mark mark, const std::string& anchor, Value value, const std::string* key_text) {
     if (mark.line >= 0) value.line = mark.line + 1; // for messages about the document (spec)
-    if (anchor != YAML::NullAnchor) {
+    if (!anchor.empty()) {
       const Cost cost = cost_of(value);
       charge(mark, cost.nodes, cost.bytes); // the copy kept for aliases
       anchors_[anchor] =
@@ -483,7 +284,6 @@ private:
       if (!key_text) fail(mark, "a mapping key must be a scalar");
       if (!parent.keys.insert(*key_text).second) fail(mark, "duplicate key '" + *key_text + "'");
       parent.key = *key_text;
-      parent.key_pos = mark.pos;
       parent.want_key = false;
     } else {
       parent.value.table().push_back(Member{std::move(parent.key), std::move(value)});
@@ -491,31 +291,126 @@ private:
     }
   }
 
-  std::string_view text_;
   const std::string& name_;
   int max_documents_;
   int documents_ = 0;
+  Mark last_;
   std::vector<Frame> stack_;
-  std::map<YAML::anchor_t, Anchor> anchors_;
+  std::map<std::string, Anchor> anchors_;
   size_t nodes_ = 0;
   size_t bytes_ = 0;
 };
 
+// libfyaml 0.7.12 can free a simple key twice when a parser that stopped on an error is
+// destroyed (fy_parse_cleanup: use after free, a crash; found by fuzz_yaml, regression
+// tests/fuzz/regressions/fuzz_yaml/libfyaml-destroy-after-tab-error). A parser that did not
+// reach the end of its stream cleanly is therefore never destroyed: it is kept, reachable,
+// for the life of the process (a few KiB per refused file; a run stops at its first
+// refused file).
+class Parser {
+public:
+  explicit Parser(fy_parse_cfg* config) : parser_(fy_parser_create(config)) {}
+  ~Parser() {
+    if (parser_ == nullptr) return;
+    if (completed_) {
+      fy_parser_destroy(parser_);
+      return;
+    }
+    const std::lock_guard<std::mutex> lock(quarantine_mutex());
+    quarantine().push_back(parser_);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  fy_parser* get() const { return parser_; }
+  void completed() { completed_ = true; }
+
+private:
+  // Never destroyed, so the parsers stay reachable (not leaks) until the process ends.
+  static std::vector<fy_parser*>& quarantine() {
+    static auto* parsers = new std::vector<fy_parser*>();
+    return *parsers;
+  }
+  static std::mutex& quarantine_mutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+
+  fy_parser* parser_;
+  bool completed_ = false;
+};
+
+struct DiagDeleter {
+  void operator()(fy_diag* diag) const { fy_diag_destroy(diag); }
+};
+
+// One event, freed however the builder leaves.
+class Event {
+public:
+  Event(fy_parser* parser, fy_event* event) : parser_(parser), event_(event) {}
+  ~Event() { fy_parser_event_free(parser_, event_); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  fy_event* get() const { return event_; }
+
+private:
+  fy_parser* parser_;
+  fy_event* event_;
+};
+
+// libfyaml stops at a NUL byte (the rest of the text would be dropped) and reads invalid
+// UTF-8 as U+FFFD: YAML text (here: UTF-8) can hold neither, so the first is refused.
+void check_bytes(std::string_view text, const std::string& name) {
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '\0') {
+      throw InputError(name + ":" + text::line_column(text, i) +
+                       ": a NUL byte (YAML text cannot hold one; in a string, write \"\\0\")");
+    }
+    const int length = utf8_sequence(text, i);
+    if (length < 0) {
+      throw InputError(name + ":" + text::line_column(text, i) +
+                       ": invalid UTF-8 (config-init reads YAML as UTF-8)");
+    }
+    i += static_cast<size_t>(length);
+  }
+}
+
 // Runs the parser over every document of `text`, at most `max_documents` of them.
 Value run(std::string_view text, const std::string& name, int max_documents) {
-  Builder builder(text, name, max_documents);
-  std::istringstream input{std::string(text)};
-  try {
-    YAML::Parser parser(input);
-    while (parser.HandleNextDocument(builder)) {
-    }
-  } catch (const YAML::Exception& error) {
-    const std::string where = error.mark.is_null()
-                                  ? ""
-                                  : ":" + std::to_string(error.mark.line + 1) + ":" +
-                                        std::to_string(error.mark.column + 1);
-    throw InputError(name + where + ": " + error.msg);
+  check_bytes(text, name);
+  fy_diag_cfg diag_config;
+  fy_diag_cfg_default(&diag_config);
+  diag_config.fp = nullptr;
+  diag_config.colorize = false;
+  const std::unique_ptr<fy_diag, DiagDeleter> diag(fy_diag_create(&diag_config));
+  if (!diag) throw std::bad_alloc();
+  fy_diag_set_collect_errors(diag.get(), true);
+
+  fy_parse_cfg config{};
+  config.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 |
+                                                 FYPCF_JSON_NONE | FYPCF_DISABLE_MMAP_OPT);
+  config.diag = diag.get();
+  Parser parser(&config);
+  if (parser.get() == nullptr ||
+      fy_parser_set_string(parser.get(), text.data(), text.size()) != 0) {
+    throw std::bad_alloc();
   }
+
+  Builder builder(name, max_documents);
+  while (fy_event* raw = fy_parser_parse(parser.get())) {
+    const Event event(parser.get(), raw);
+    builder.on(event.get());
+  }
+  if (fy_parser_get_stream_error(parser.get())) {
+    void* iterator = nullptr;
+    if (const fy_diag_error* error = fy_diag_errors_iterate(diag.get(), &iterator)) {
+      // libfyaml's collected errors carry 1-based lines and columns.
+      builder.fail(Mark{error->line - 1, error->column - 1},
+                   error->msg != nullptr ? error->msg : "invalid YAML");
+    }
+    builder.fail(builder.last(), "invalid YAML");
+  }
+  parser.completed();
   return std::move(builder.root);
 }
 
@@ -526,15 +421,7 @@ void validate(std::string_view text, const std::string& name) {
 }
 
 Value parse(std::string_view text, const std::string& name) {
-  Value root = run(text, name, 1);
-  return root;
-}
-
-std::string emit(const Value& value, const std::string& name) {
-  YAML::Emitter out;
-  write(out, value, "", name);
-  if (!out.good()) throw InputError(name + ": cannot write YAML: " + out.GetLastError());
-  return std::string(out.c_str()) + "\n";
+  return run(text, name, 1);
 }
 
 } // namespace config_init::formats::yaml_format

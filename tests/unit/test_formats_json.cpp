@@ -37,15 +37,30 @@ TEST_SUITE("formats.json") {
     CHECK(parse("null").is_null());
   }
 
-  TEST_CASE("integers stay exact beyond 2^53, up to 2^64-1") {
+  TEST_CASE("integers stay exact beyond 2^53, up to 2^64-1; larger ones are refused") {
     CHECK(parse("9007199254740993") == Value(int64_t{9007199254740993}));
     CHECK(parse("-9223372036854775808") == Value(std::numeric_limits<int64_t>::min()));
     CHECK(parse("9223372036854775807") == Value(std::numeric_limits<int64_t>::max()));
     CHECK(parse("9223372036854775808") == Value(uint64_t{9223372036854775808u}));
     CHECK(parse("18446744073709551615") == Value(std::numeric_limits<uint64_t>::max()));
-    CHECK(parse("18446744073709551616") == Value(18446744073709551616.0));
+    CHECK_THROWS_WITH_AS(parse("[1,\n -123123123123123123123123123123]"),
+                         "settings.json:2:2: the integer -123123123123123123123123123123 is out "
+                         "of the 64-bit range (config-init keeps integers exact and refuses "
+                         "larger ones rather than round them)",
+                         InputError);
+    CHECK_THROWS_AS(parse("18446744073709551616"), InputError);
+    CHECK_THROWS_AS(parse("[1e400]"), InputError); // an error, not infinity
     CHECK(emit(parse(R"([9007199254740993, 18446744073709551615, -9223372036854775808])")) ==
           "[\n  9007199254740993,\n  18446744073709551615,\n  -9223372036854775808\n]\n");
+  }
+
+  TEST_CASE("a NUL byte is an error at its position, not the end of the document") {
+    CHECK_THROWS_WITH_AS(parse(std::string("{\"a\":1}\0{\"b\":", 13)),
+                         "settings.json:1:8: a NUL byte (JSON text cannot hold one; in a "
+                         "string, write \\u0000)",
+                         InputError);
+    CHECK_THROWS_WITH_AS(parse(std::string("{\"a\":\n \"x\0\"}", 12)),
+                         doctest::Contains("settings.json:2:4: a NUL byte"), InputError);
   }
 
   TEST_CASE("emit pretty-prints with 2 spaces, keeps key order and ends with a newline") {

@@ -172,6 +172,19 @@ X = 1
     CHECK(parse(text) == document);
   }
 
+  TEST_CASE("after a line-ending backslash only spaces, tabs and line breaks are trimmed") {
+    // toml-test valid/string/start-mb (toml++ issue 190): a non-ASCII first character.
+    CHECK(parse("s = \"\"\"\\\n\xC2\xA7\"\"\"\n") == Value(Table{{"s", "\xC2\xA7"}}));
+    CHECK(parse("s = \"\"\"a\\  \n\n   \xD1\xA1"
+                "b\"\"\"\n") == Value(Table{{"s", "a\xD1\xA1"
+                                                  "b"}}));
+    // Non-ASCII whitespace is content, not trimmed (toml++ 3.3 dropped it; patched).
+    CHECK(parse("s = \"\"\"\\\n\xC2\xA0x\"\"\"\n") == Value(Table{{"s", "\xC2\xA0x"}}));
+    CHECK(parse("s = \"\"\"\\\n  \xE3\x80\x80x\"\"\"\n") == Value(Table{{"s", "\xE3\x80\x80x"}}));
+    // A backslash followed by non-ASCII whitespace is not a line-ending backslash.
+    CHECK_THROWS_AS(parse("s = \"\"\"\\\xC2\xA0\nx\"\"\"\n"), InputError);
+  }
+
   TEST_CASE("integers keep all 64 bits") {
     const Value document = parse("a = 9223372036854775807\nb = -9223372036854775808\n"
                                  "c = 9007199254740993\n");
