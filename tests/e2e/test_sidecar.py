@@ -14,6 +14,7 @@ The tests reach the pod only through the apiserver (`kubectl exec`, `kubectl log
 
 import datetime
 import json
+import random
 import re
 import statistics
 import subprocess
@@ -30,10 +31,20 @@ CODEX_DIR = "/home/codex/.codex"
 CONFIG = f"{CODEX_DIR}/config.toml"
 STATUS = ["/usr/local/bin/config-init", "status", "--dest", CODEX_DIR]
 BROKEN_TOML = 'model = "x"\n[tui\nnotifications = true\n'  # line 2 opens a table it never closes
-# The kubelet's syncFrequency in scripts/e2e/etc/kubelet-config.yaml.in: a ConfigMap update
-# reaches a pod's volume at the pod's next sync, so about this long at most, plus the watch delay.
-KUBELET_SYNC_S = 10
-UPDATE_TIMEOUT_S = 6 * KUBELET_SYNC_S
+
+
+def kubelet_sync_frequency():
+    """The e2e kubelet's syncFrequency in seconds (scripts/e2e/etc/kubelet-config.yaml.in)."""
+    text = (REPO / "scripts" / "e2e" / "etc" / "kubelet-config.yaml.in").read_text()
+    (value,) = re.findall(r"^syncFrequency: (\d+)s$", text, re.M)
+    return int(value)
+
+
+# A ConfigMap update reaches a running pod's volume at the pod's next sync: the kubelet syncs
+# each pod again syncFrequency to 1.5 x syncFrequency after the last sync (pod_workers.go,
+# a jitter of 0.5). Then watch's debounce (1 s) and one run.
+KUBELET_SYNC_S = kubelet_sync_frequency()
+UPDATE_TIMEOUT_S = max(30, 6 * KUBELET_SYNC_S)
 
 
 def sidecar_values(cluster, **overrides):
@@ -285,7 +296,7 @@ def test_sidecar_bad_configmap_keeps_last_good_and_unready(cluster, namespace):
 # machine's uptime (CLOCK_BOOTTIME, 10 ms resolution, the same inside and outside the pod).
 POLL = ("i=0; until grep -qF \"$1\" " + CONFIG + " 2>/dev/null; do usleep 50000; "
         "i=$((i+1)); [ $i -lt 2400 ] || exit 9; done; cut -d' ' -f1 /proc/uptime")
-UPDATES = 6
+UPDATES = 8
 
 
 def test_sidecar_update_delay(cluster, namespace):
@@ -301,7 +312,10 @@ def test_sidecar_update_delay(cluster, namespace):
             [cluster.kubectl_bin, "-n", ns, "exec", POD, "-c", AGENT, "--", "sh", "-c", POLL,
              "poll", marker], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env=cluster.env)
-        time.sleep(1.0)  # the poll runs before the patch
+        # The poll is running before the patch. The patch then lands at a random point of the
+        # kubelet's sync cycle: right after a change was seen, the next sync is a whole period
+        # away, and patching at once would measure the worst case every time.
+        time.sleep(1.0 + random.uniform(0, 1.5 * KUBELET_SYNC_S))
         assert poller.poll() is None, poller.communicate()
         patched = time.clock_gettime(time.CLOCK_BOOTTIME)
         cluster.kubectl("-n", ns, "patch", "configmap", RELEASE, "--type", "merge", "-p",
@@ -320,7 +334,8 @@ def test_sidecar_update_delay(cluster, namespace):
     out_dir = REPO / "build" / "e2e"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "sidecar-update-delay.json").write_text(json.dumps(summary, indent=1) + "\n")
-    # Every update arrived; none took longer than the kubelet's sync period allows.
-    assert max(delays) < UPDATE_TIMEOUT_S, summary
+    # Every update arrived, none later than the longest sync interval (1.5 x syncFrequency)
+    # plus the debounce and a margin for a loaded machine.
+    assert max(delays) < 1.5 * KUBELET_SYNC_S + 1 + 5, summary
     assert min(delays) > 0, summary
     uninstall(cluster, ns)
