@@ -124,7 +124,7 @@ def test_sidecar_gates_agent_start_on_first_run(cluster, namespace):
     helm_apply(cluster, "install", ns, RELEASE, sidecar_values(
         cluster, overlay={"files": {"config.toml": BROKEN_TOML}}))
 
-    def sidecar_failed_twice():
+    def sidecar_failed_and_restarted():
         p = cluster.get(ns, "pod", POD)
         s = p and container_status(p, SIDECAR)
         if not s:
@@ -133,7 +133,7 @@ def test_sidecar_gates_agent_start_on_first_run(cluster, namespace):
         return (p, s, term) if term and s.get("restartCount", 0) >= 1 else None
 
     pod, side, term = cluster.wait("the sidecar's first run to fail and restart",
-                                   sidecar_failed_twice, ns, timeout=90)
+                                   sidecar_failed_and_restarted, ns, timeout=90)
     assert term["exitCode"] == 3, term
     assert re.search(r"/etc/config-init/overlay/config\.toml:2:\d+", term.get("message", "")), term
     spec_side = next(c for c in pod["spec"]["initContainers"] if c["name"] == SIDECAR)
