@@ -179,8 +179,9 @@ def helm_apply(cluster, verb, ns, release, values):
 
 
 def local_home_volume(cluster, ns, claim, size="10Gi"):
-    """A `local` PersistentVolume pre-bound to claim (the StatefulSet's volumeClaimTemplate),
-    backed by a directory of the node; returns that directory. The kubelet applies fsGroup."""
+    """A `local` PersistentVolume and its claim (the StatefulSet's volumeClaimTemplate's name),
+    bound to each other, backed by a directory of the node; returns that directory. The kubelet
+    applies fsGroup."""
     name = f"{ns}-{claim}"[:63]
     path = STATE_DIR / "volumes" / name
     path.mkdir(parents=True)
@@ -196,6 +197,20 @@ def local_home_volume(cluster, ns, claim, size="10Gi"):
         },
     }
     cluster.kubectl("apply", "-f", "-", input=json.dumps(pv))
+    # The claim too, bound before the StatefulSet exists (it adopts a claim of its name): left
+    # to the StatefulSet, the scheduler could try the pod before the PV controller bound the
+    # claim, and the "unbound immediate PersistentVolumeClaims" retry may wait minutes (seen).
+    pvc = {
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": claim, "namespace": ns},
+        "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "", "volumeName": name,
+                 "resources": {"requests": {"storage": size}}},
+    }
+    if cluster.get(ns, "pvc", claim) is None:  # else made already: the PV's claimRef binds it
+        cluster.kubectl("create", "-f", "-", input=json.dumps(pvc))
+    cluster.wait(f"claim {ns}/{claim} Bound",
+                 lambda: (cluster.get(ns, "pvc", claim) or {}).get("status", {}).get("phase") == "Bound",
+                 ns, timeout=60)
     return path
 
 
