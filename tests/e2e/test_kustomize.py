@@ -28,8 +28,11 @@ images:
     newName: {agent_repo}
     newTag: "{agent_tag}"
 """)
-    cluster.kubectl("apply", "-k", str(tmp_path))
+    # The home volume and its claim first (in the overlay's namespace, made here and then
+    # labelled by the overlay), so the pod never waits on an unbound claim.
+    cluster.kubectl("create", "namespace", NS)
     local_home_volume(cluster, NS, "home-coding-agent-0", size="20Gi")
+    cluster.kubectl("apply", "-k", str(tmp_path))
     ns = cluster.get("", "namespace", NS)
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
