@@ -3,14 +3,16 @@ and updated the way the kubelet's AtomicWriter does it, and waiting on its JSON 
 
 import json
 import os
-import shutil
 import signal
 import subprocess
+import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import kubelet_volumes  # noqa: E402  (tests/kubelet_volumes.py, shared with the other suites)
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CONFIG_INIT_BIN", str(REPO / "build" / "config-init"))
@@ -42,42 +44,18 @@ def write_tree(root: Path, files: dict):
 
 
 class Kubelet:
-    """A ConfigMap volume kept like the kubelet's AtomicWriter keeps it (pkg/volume/util/
-    atomic_writer.go): the payload in a new `..<timestamp>` directory created in the volume,
-    a `..data_tmp` symlink to it renamed onto `..data`, the per-key symlinks of new keys
-    created, those of keys no longer in the payload removed, the old directory deleted.
-    Keys are top-level names (a key holds one file); a path with a `/` is kept under its
-    first element, as the kubelet does for `items[].path`."""
+    """A ConfigMap volume that the kubelet updates (tests/kubelet_volumes.py, shared with the
+    integration and chart suites): each publish is one AtomicWriter.Write, a new
+    `..<timestamp>` directory created in place, `..data` swapped by rename, the links of
+    remaining keys kept, stale links removed, the old directory deleted."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.count = 0
-
-    def _stamp(self):
-        self.count += 1
-        now = datetime.now(timezone.utc)
-        return now.strftime("..%Y_%m_%d_%H_%M_%S.") + f"{time.monotonic_ns() % 10**9:09d}{self.count}"
 
     def publish(self, files: dict):
         """Creates the volume on first use, then updates it."""
         self.root.mkdir(parents=True, exist_ok=True)
-        data = self.root / "..data"
-        old = os.readlink(data) if data.is_symlink() else None
-        stamp = self._stamp()
-        write_tree(self.root / stamp, files)
-        tmp = self.root / "..data_tmp"
-        os.symlink(stamp, tmp)
-        os.rename(tmp, data)
-        keys = {rel.split("/")[0] for rel in files}
-        for key in sorted(keys):
-            link = self.root / key
-            if not link.is_symlink():
-                os.symlink(f"..data/{key}", link)
-        for entry in self.root.iterdir():
-            if not entry.name.startswith("..") and entry.is_symlink() and entry.name not in keys:
-                entry.unlink()
-        if old:
-            shutil.rmtree(self.root / old)
+        kubelet_volumes.atomic_write(self.root, files)
 
 
 class Watch:
