@@ -2,6 +2,7 @@
 
 #include "run/input_checks.h"
 #include "util/error.h"
+#include "util/text.h"
 
 #include <algorithm>
 
@@ -19,8 +20,7 @@ std::vector<layers::Layer> read_layers(const std::vector<layers::LayerSpec>& spe
       log.info(name + ": does not exist, skipped", fields);
     } else {
       fields.push_back(log_number("files", static_cast<int64_t>(layer.files.size())));
-      log.info(name + ": " + std::to_string(layer.files.size()) + " file" +
-                   (layer.files.size() == 1 ? "" : "s") +
+      log.info(name + ": " + text::count_of(layer.files.size(), "file") +
                    (layer.kubelet ? " (kubelet volume)" : "") +
                    (layer.spec.secret ? " (secret)" : ""),
                fields);

@@ -8,6 +8,7 @@
 #include "state/manifest.h"
 #include "util/error.h"
 #include "util/sha256.h"
+#include "util/text.h"
 
 #include <optional>
 
@@ -57,8 +58,8 @@ constexpr int max_attempts = 10;
 
 Outcome materialize_once(const Settings& settings, Log& log, const std::string& trigger,
                          std::chrono::steady_clock::time_point start) {
-  log.info("materializing " + std::to_string(settings.layers.size()) + " layer" +
-               (settings.layers.size() == 1 ? "" : "s") + " into " + settings.dest,
+  log.info("materializing " + text::count_of(settings.layers.size(), "layer") + " into " +
+               settings.dest,
            {{"dest", settings.dest}, {"version", CONFIG_INIT_VERSION}});
 
   // 1. An existing destination is locked first, so that its state is read once and stays

@@ -3,6 +3,7 @@
 #include "run/destination.h"
 #include "util/error.h"
 #include "util/stop_signal.h"
+#include "util/text.h"
 #include "watch/http_endpoint.h"
 #include "watch/layer_watcher.h"
 #include "watch/schedule.h"
@@ -103,8 +104,7 @@ int watch(const run::Settings& settings, const WatchSettings& watch_settings, Lo
     status.last_duration_ms = elapsed_ms(start);
     record(settings, status, http.get(), log);
   }
-  log.notice("watching " + std::to_string(settings.layers.size()) + " layer" +
-                 (settings.layers.size() == 1 ? "" : "s") + " (" +
+  log.notice("watching " + text::count_of(settings.layers.size(), "layer") + " (" +
                  std::to_string(watcher.watch_count()) + " inotify watches); resync every " +
                  std::to_string(watch_settings.resync.count()) + " ms",
              {{"event", "watching"}});
