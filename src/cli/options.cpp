@@ -46,6 +46,13 @@ const std::vector<Flag>& flags() {
       {"arrays", "GLOB[:KEY]=STRATEGY", Arity::list, "CONFIG_INIT_ARRAYS", ',',
        "replace | append | union: how arrays combine in matching files, or only at the key "
        "path KEY (settings.json:permissions.allow=union) (repeatable)"},
+      {"schema", "GLOB=FILE", Arity::list, "CONFIG_INIT_SCHEMA", ',',
+       "every result matching GLOB must validate against the JSON Schema (draft-04/06/07) in "
+       "FILE before anything is written; else exit 3 naming file, key, keyword (repeatable; "
+       "see docs/schemas.md)"},
+      {"schema-mode", "[GLOB=]MODE", Arity::list, "CONFIG_INIT_SCHEMA_MODE", ',',
+       "enforce (default: a violation is exit 3, nothing written) | warn (log it, write "
+       "anyway): for every schema, or for the --schema given with exactly GLOB (repeatable)"},
       {"on-drift", "overwrite|fail", Arity::single, "CONFIG_INIT_ON_DRIFT", 0,
        "a managed non-structured file the app changed: overwrite it (keeping a backup) or fail"},
       {"chown", "UID:GID", Arity::single, "CONFIG_INIT_CHOWN", 0,
@@ -342,6 +349,36 @@ Options parse_options(int argc, const char* const* argv) {
     options.rules.files.push_back(file_rule);
   }
 
+  for (const std::string& rule : collected.values(flag_named("schema"))) {
+    const size_t equals = rule.find('='); // the first '=': a file name may hold one
+    if (equals == std::string::npos || equals == 0 || equals + 1 == rule.size()) {
+      throw UsageError("--schema " + rule + ": expected GLOB=FILE");
+    }
+    options.rules.schemas.push_back(
+        plan::SchemaRule{rule.substr(0, equals), rule.substr(equals + 1), std::nullopt,
+                         "--schema " + rule});
+  }
+  for (const std::string& setting : collected.values(flag_named("schema-mode"))) {
+    const size_t equals = setting.rfind('=');
+    if (equals == std::string::npos) {
+      options.rules.schema_mode = plan::parse_schema_mode(setting);
+      continue;
+    }
+    const std::string glob = setting.substr(0, equals);
+    const plan::SchemaMode mode = plan::parse_schema_mode(setting.substr(equals + 1));
+    bool found = false;
+    for (plan::SchemaRule& schema : options.rules.schemas) {
+      if (schema.glob == glob) {
+        schema.mode = mode;
+        found = true;
+      }
+    }
+    if (!found) {
+      throw UsageError("--schema-mode " + setting + ": no --schema (or spec schema) has the glob '" +
+                       glob + "'");
+    }
+  }
+
   const bool needs_layers = options.command != "verify" && options.command != "status";
   const bool needs_dest = options.command == "materialize" || options.command == "plan" ||
                           options.command == "verify" || options.command == "watch" ||
@@ -424,7 +461,8 @@ std::string help_text() {
       "      --version                    the version\n"
       "\n"
       "Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 invalid input\n"
-      "(parse error, forbidden symlink, requirement violated; nothing was written),\n"
+      "(parse error, forbidden symlink, requirement or enforced schema violated; nothing\n"
+      "was written; an unreadable or invalid schema file is a usage error, 2),\n"
       "4 I/O failure writing or verifying the destination, 5 verify found drift.\n"
       "watch exits with the first run's code, later 0 on SIGTERM/SIGINT; status exits 0\n"
       "when healthy, 1 when degraded or no run succeeded, 5 on drift it would not merge.\n"

@@ -15,6 +15,16 @@ Policy parse_policy(std::string_view text) {
                    "' (expected merge, replace, seed or ignore)");
 }
 
+SchemaMode parse_schema_mode(std::string_view text) {
+  if (text == "enforce") return SchemaMode::enforce;
+  if (text == "warn") return SchemaMode::warn;
+  throw UsageError("unknown schema mode '" + std::string(text) + "' (expected enforce or warn)");
+}
+
+const char* schema_mode_name(SchemaMode mode) {
+  return mode == SchemaMode::warn ? "warn" : "enforce";
+}
+
 const char* policy_name(Policy policy) {
   switch (policy) {
   case Policy::merge:

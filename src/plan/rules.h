@@ -34,8 +34,25 @@ struct FileRule {
   std::string origin;
 };
 
+// How a schema violation is handled: refused (exit 3, nothing written) or logged.
+enum class SchemaMode { enforce, warn };
+
+// Parses "enforce" | "warn"; throws UsageError otherwise.
+SchemaMode parse_schema_mode(std::string_view text);
+const char* schema_mode_name(SchemaMode mode);
+
+// A JSON Schema that every result matching `glob` (as FileRule globs match) must satisfy.
+struct SchemaRule {
+  std::string glob;
+  std::string file;               // the schema file, as given
+  std::optional<SchemaMode> mode; // nullopt: Rules::schema_mode
+  std::string origin;             // "--schema config.toml=codex.json", "spec.yaml:7"
+};
+
 struct Rules {
   std::vector<FileRule> files;
+  std::vector<SchemaRule> schemas; // in order; every matching schema applies
+  SchemaMode schema_mode = SchemaMode::enforce;
   std::vector<std::string> required; // relative paths that must exist in the result
   bool strict = false;               // a type conflict in a merge is an input error
   unsigned file_mode = 0644;

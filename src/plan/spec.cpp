@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 
 namespace config_init::plan {
 
@@ -82,11 +83,24 @@ public:
     }
   }
 
-  FileRule file_rule(const Value& node) const {
+  // A files entry; its `schema` and `schema_mode`, if any, go to `schema`.
+  FileRule file_rule(const Value& node, std::optional<SchemaRule>& schema) const {
     FileRule rule;
+    std::optional<SchemaMode> schema_mode;
+    const Value* schema_mode_node = nullptr;
     each_key(
         node, "a files entry",
         {{"path", [&](const Value& v) { rule.glob = string(v, "path"); }},
+         {"schema",
+          [&](const Value& v) {
+            schema = SchemaRule{};
+            schema->file = relative_to_spec(string(v, "schema"));
+          }},
+         {"schema_mode",
+          [&](const Value& v) {
+            schema_mode_node = &v;
+            schema_mode = checked(v, [&] { return parse_schema_mode(string(v, "schema_mode")); });
+          }},
          {"policy",
           [&](const Value& v) {
             rule.policy = checked(v, [&] { return parse_policy(string(v, "policy")); });
@@ -114,7 +128,20 @@ public:
       fail(node, "a files entry needs a 'path' (a glob such as settings.json)");
     rule.origin = path_ + (node.line > 0 ? ":" + std::to_string(node.line) : "") +
                   " (path: " + rule.glob + ")";
+    if (schema_mode && !schema) fail(*schema_mode_node, "schema_mode needs a schema in its entry");
+    if (schema) {
+      schema->glob = rule.glob;
+      schema->mode = schema_mode;
+      schema->origin = rule.origin;
+    }
     return rule;
+  }
+
+  // A schema path in the spec is relative to the spec's own directory.
+  std::string relative_to_spec(const std::string& file) const {
+    if (file.empty() || file[0] == '/') return file;
+    const size_t slash = path_.rfind('/');
+    return slash == std::string::npos ? file : path_.substr(0, slash + 1) + file;
   }
 
   // Calls `handler` for each key/value of a mapping whose keys are free-form.
@@ -186,10 +213,18 @@ void load_spec(const std::string& path, Rules& rules, std::vector<layers::LayerS
                               rules.directory_mode = reader.mode(m, "directory_mode");
                             }}});
         }},
+       {"schema_mode",
+        [&](const Value& v) {
+          rules.schema_mode =
+              reader.checked(v, [&] { return parse_schema_mode(reader.string(v, "schema_mode")); });
+        }},
        {"files", [&](const Value& v) {
           if (!v.is_array()) reader.fail(v, "files must be a list of rules");
-          for (const Value& entry : v.array())
-            rules.files.push_back(reader.file_rule(entry));
+          for (const Value& entry : v.array()) {
+            std::optional<SchemaRule> schema;
+            rules.files.push_back(reader.file_rule(entry, schema));
+            if (schema) rules.schemas.push_back(std::move(*schema));
+          }
         }}});
 }
 
