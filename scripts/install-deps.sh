@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ make file libboost-program-options-dev
-  libfyaml-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev)
+  libfyaml-dev libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev libvalijson-dev)
 test_pkgs=(python3 util-linux strace)
 image_pkgs=(podman runc mmdebstrap uidmap)
 fuzz_pkgs=(clang libclang-rt-14-dev clang-format)

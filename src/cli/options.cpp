@@ -354,9 +354,8 @@ Options parse_options(int argc, const char* const* argv) {
     if (equals == std::string::npos || equals == 0 || equals + 1 == rule.size()) {
       throw UsageError("--schema " + rule + ": expected GLOB=FILE");
     }
-    options.rules.schemas.push_back(
-        plan::SchemaRule{rule.substr(0, equals), rule.substr(equals + 1), std::nullopt,
-                         "--schema " + rule});
+    options.rules.schemas.push_back(plan::SchemaRule{
+        rule.substr(0, equals), rule.substr(equals + 1), std::nullopt, "--schema " + rule});
   }
   for (const std::string& setting : collected.values(flag_named("schema-mode"))) {
     const size_t equals = setting.rfind('=');
@@ -374,8 +373,8 @@ Options parse_options(int argc, const char* const* argv) {
       }
     }
     if (!found) {
-      throw UsageError("--schema-mode " + setting + ": no --schema (or spec schema) has the glob '" +
-                       glob + "'");
+      throw UsageError("--schema-mode " + setting +
+                       ": no --schema (or spec schema) has the glob '" + glob + "'");
     }
   }
 

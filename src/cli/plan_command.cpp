@@ -45,6 +45,24 @@ const char* plan_verb(plan::Action action) {
   return "?";
 }
 
+// The --schema checks: each file and schema, its violations, and whether they would block.
+std::string schema_section(const schema::Report& report) {
+  if (report.checks.empty()) return "";
+  std::string out = "schemas: " + text::count_of(report.checks.size(), "check") + ", " +
+                    text::count_of(report.violations(), "violation") + " (" +
+                    std::to_string(report.blocking()) + " would block)\n";
+  for (const schema::FileCheck& check : report.checks) {
+    out += "  " + std::string(check.violations.empty() ? "pass" : "FAIL") + "  " + check.path +
+           "  (" + check.schema_file + ", " + plan::schema_mode_name(check.mode) + ")\n";
+    for (const schema::Violation& violation : check.violations) {
+      out += std::string("        ") +
+             (check.mode == plan::SchemaMode::enforce ? "blocks: " : "warns:  ") +
+             schema::describe(check, violation) + "\n";
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 int run_plan(const Options& options, Log& log) {
@@ -85,8 +103,10 @@ int run_plan(const Options& options, Log& log) {
          std::to_string(plan.count(plan::Action::chmod)) + " to chmod, " +
          std::to_string(plan.count(plan::Action::remove)) + " to remove, " +
          std::to_string(plan.changes.size() - changing) + " unchanged or kept\n";
+  out += schema_section(preview.schemas);
   if (!diffs.empty()) out += "\n" + diffs;
   std::cout << out << std::flush;
+  schema::enforce(preview.schemas, log); // exit 3 when materialize would refuse
   log.notice("planned " + text::count_of(plan.changes.size(), "file") + ", " +
                  std::to_string(changing) + " to change, in " + std::to_string(elapsed_ms(start)) +
                  " ms (nothing written)",

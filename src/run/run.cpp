@@ -5,6 +5,7 @@
 #include "run/destination.h"
 #include "run/inputs.h"
 #include "run/record.h"
+#include "schema/check.h"
 #include "state/manifest.h"
 #include "util/error.h"
 #include "util/sha256.h"
@@ -96,11 +97,15 @@ Outcome materialize_once(const Settings& settings, Log& log, const std::string& 
   const std::vector<Digest> layer_digests = composition.layer_digests;
   std::vector<state::ManifestSource> sources = std::move(composition.sources);
   plan::Plan plan;
+  schema::Report schemas;
   try {
     plan =
         plan::make_plan(std::move(composition),
                         plan::PlanContext{&dir, previous.get(), settings.on_drift}, settings.rules);
-  } catch (const InputError&) {
+    // Every final result, three-way merges included, against its --schema rules.
+    schemas = schema::check(plan, settings.rules);
+    schema::enforce(schemas, log);
+  } catch (const Error&) {
     dest->undo_created();
     throw;
   }
@@ -112,8 +117,10 @@ Outcome materialize_once(const Settings& settings, Log& log, const std::string& 
   //    are once in place, and is written only when it differs from the last one.
   publish::Publisher publisher(dir, settings.rules);
   const publish::PublishReport report = publisher.publish_files(plan);
-  const std::string manifest = state::serialize(
-      record_run(layers, layer_digests, plan, previous.get(), report, std::move(sources)));
+  state::Manifest record =
+      record_run(layers, layer_digests, plan, previous.get(), report, std::move(sources));
+  schema::record(schemas, record);
+  const std::string manifest = state::serialize(record);
   publisher.publish_state(previous.digest == Sha256::of(manifest)
                               ? std::nullopt
                               : std::optional<std::string>(manifest));
@@ -157,6 +164,7 @@ Preview preview(const Settings& settings, Log& log) {
                       plan::PlanContext{result.dest_exists ? &result.dest : nullptr,
                                         previous ? &*previous : nullptr, settings.on_drift},
                       settings.rules);
+  result.schemas = schema::check(result.plan, settings.rules);
   return result;
 }
 

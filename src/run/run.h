@@ -7,6 +7,7 @@
 #include "layers/layer.h"
 #include "plan/plan.h"
 #include "plan/rules.h"
+#include "schema/check.h"
 #include "util/log.h"
 #include "util/safe_dir.h"
 
@@ -54,8 +55,9 @@ struct Preview {
   bool dest_exists = false;
   SafeDir dest; // open when dest_exists
   plan::Plan plan;
+  schema::Report schemas; // the --schema checks of the plan's results, not yet enforced
 };
-// Throws like materialize, before any write.
+// Throws like materialize, before any write; schema violations are reported, not thrown.
 Preview preview(const Settings& settings, Log& log);
 
 } // namespace config_init::run

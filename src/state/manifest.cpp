@@ -242,6 +242,7 @@ const Field file_fields[] = {
     flag<&ManifestFile::secret>("secret"),
     text<&ManifestFile::identity>("identity", Need::optional),
     text<&ManifestFile::base_sha256>("base_sha256", Need::optional),
+    text<&ManifestFile::schema_sha256>("schema_sha256", Need::optional),
 };
 const Schema file_schema =
     records_schema<ManifestFile>(file_fields, &sort_records<&ManifestFile::path>);

@@ -33,6 +33,9 @@ struct ManifestFile {
   std::string identity;
   // sha256 of the merge base stored under .config-init/base for this file; empty if none.
   std::string base_sha256;
+  // sha256 of the JSON Schema file (--schema) the content passed; several joined by ','
+  // in rule order; empty when no schema applies or one was only warned about.
+  std::string schema_sha256;
 };
 
 struct ManifestLayer {
@@ -67,7 +70,8 @@ struct Manifest {
 };
 
 // The manifest as JSON (stable: the same manifest gives the same bytes). The optional
-// fields (identity, base_sha256, sources) are written only when not empty, so a manifest
+// fields (identity, base_sha256, schema_sha256,
+// sources) are written only when not empty, so a manifest
 // without them gives the bytes it always did. Throws InputError for a string that is not
 // valid UTF-8.
 std::string serialize(const Manifest& manifest);

@@ -38,7 +38,7 @@ DesiredFile desired(const std::string& path, const std::string& content, unsigne
 state::ManifestFile record(const std::string& path, const std::string& content,
                            const std::string& policy = "merge") {
   return state::ManifestFile{
-      path, Sha256::of(content), content.size(), 0644, {}, policy, false, false, "", ""};
+      path, Sha256::of(content), content.size(), 0644, {}, policy, false, false, "", "", ""};
 }
 
 struct Destination {

@@ -318,7 +318,7 @@ TEST_SUITE("state::manifest") {
 
   TEST_CASE("a mode is written as at least 4 and at most 7 octal digits") {
     Manifest m;
-    m.files.push_back({"f", "s", 0, 0, {}, "p", false, false, "", ""});
+    m.files.push_back({"f", "s", 0, 0, {}, "p", false, false, "", "", ""});
     CHECK(state::serialize(m).find("\"mode\": \"0000\"") != std::string::npos);
     m.files[0].mode = 01777;
     CHECK(state::serialize(m).find("\"mode\": \"1777\"") != std::string::npos);
