@@ -455,21 +455,26 @@ std::string help_text() {
     if (flag.arity == Arity::list) variable += std::string(", '") + flag.separator + "'-separated";
     text += variable + "]\n";
   }
-  text +=
-      "  -h, --help                       this help\n"
-      "      --version                    the version\n"
-      "\n"
-      "Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 invalid input\n"
-      "(parse error, forbidden symlink, requirement or enforced schema violated; nothing\n"
-      "was written; an unreadable or invalid schema file is a usage error, 2),\n"
-      "4 I/O failure writing or verifying the destination, 5 verify found drift.\n"
-      "watch exits with the first run's code, later 0 on SIGTERM/SIGINT; status exits 0\n"
-      "when healthy, 1 when degraded or no run succeeded, 5 on drift it would not merge.\n"
-      "\n"
-      "Example (an init container: image defaults, then a ConfigMap):\n"
-      "  config-init --layer /etc/codex-defaults --layer /etc/codex-config \\\n"
-      "              --dest /home/codex/.codex --require config.toml\n"
-      "  config-init render --layer /etc/codex-defaults --layer /etc/codex-config config.toml\n";
+  text += "  -h, --help                       this help\n"
+          "      --version                    the version\n"
+          "\n"
+          "Exit codes: 0 success, 1 unexpected failure, 2 usage error, 3 invalid input\n"
+          "(parse error, forbidden symlink, requirement or enforced schema violated; nothing\n"
+          "was written; an unreadable or invalid schema file is a usage error, 2),\n"
+          "4 I/O failure writing or verifying the destination, 5 verify found drift.\n"
+          "watch exits with the first run's code, later 0 on SIGTERM/SIGINT; status exits 0\n"
+          "when healthy, 1 when degraded or no run succeeded, 5 on drift it would not merge.\n"
+          "\n"
+          "Example (an init container: image defaults, then a ConfigMap):\n"
+          "  config-init --layer /etc/codex-defaults --layer /etc/codex-config \\\n"
+          "              --dest /home/codex/.codex --require config.toml\n"
+          "  config-init render --layer /etc/codex-defaults --layer /etc/codex-config config.toml\n"
+          "\n"
+          "Refusing what the agent would refuse (a misspelt key, a value outside an enum):\n"
+          "  config-init --layer /etc/codex-defaults --layer /etc/codex-config \\\n"
+          "              --dest /home/codex/.codex --schema config.toml=/etc/schemas/codex.json\n"
+          "  (exit 3 naming each file, key path and schema keyword; nothing written. `plan` lists\n"
+          "  the violations. --schema-mode config.toml=warn only logs them.)\n";
   return text;
 }
 
