@@ -60,7 +60,7 @@ const std::vector<Flag>& flags() {
       {"group-writable", "", Arity::flag, "CONFIG_INIT_GROUP_WRITABLE", 0,
        "default modes let the group read and write (0664/0660, directories 0775): fsGroup"},
       {"strict", "", Arity::flag, "CONFIG_INIT_STRICT", 0,
-       "a type conflict while merging, or a --policy/--arrays/spec glob that matches no "
+       "a type conflict while merging, or a --policy/--arrays/--schema/spec glob that matches no "
        "file of any layer, is an error (exit 3), not a warning"},
       {"log-format", "FORMAT", Arity::single, "CONFIG_INIT_LOG_FORMAT", 0,
        "text | json (default: text on a terminal, json otherwise)"},
@@ -356,6 +356,12 @@ Options parse_options(int argc, const char* const* argv) {
     }
     options.rules.schemas.push_back(plan::SchemaRule{
         rule.substr(0, equals), rule.substr(equals + 1), std::nullopt, "--schema " + rule});
+    // An empty file rule with the same glob: a schema glob that matches no file is warned
+    // about (an error under --strict) like every other rule's.
+    plan::FileRule file_rule;
+    file_rule.glob = rule.substr(0, equals);
+    file_rule.origin = "--schema " + rule;
+    options.rules.files.push_back(file_rule);
   }
   for (const std::string& setting : collected.values(flag_named("schema-mode"))) {
     const size_t equals = setting.rfind('=');

@@ -107,7 +107,7 @@ void enforce(const Report& report, Log& log) {
         log.error(line, fields);
         if (first.empty()) first = line;
       } else {
-        log.warn(line + " (--schema-mode warn: written anyway)", fields);
+        log.warn(line + " (--schema-mode warn: not blocking)", fields);
       }
     }
     if (enforced && !check.violations.empty() && (files.empty() || files.back() != check.path)) {

@@ -270,3 +270,14 @@ def test_a_single_layer_file_and_an_unchanged_file_are_checked_too(tmp):
     r = materialize(tmp, layer, extra=["--schema", f"config.toml={AGENT}"])
     assert r.code == 3, r
     assert violations(r)[0][:3] == ("config.toml", "sandbox_mode", "enum")
+
+
+def test_a_schema_glob_that_matches_no_file_is_a_warning_and_an_error_under_strict(tmp):
+    layer = write_tree(tmp / "l", {"settings.json": "{}"})
+    r = materialize(tmp, layer, extra=["--schema", f"setings.json={SETTINGS}"])
+    assert r.code == 0, r
+    assert [line["glob"] for line in r.log()
+            if line.get("event") == "unmatched-rule"] == ["setings.json"]
+    r = run("--layer", layer, "--dest", tmp / "d2", "--schema", f"setings.json={SETTINGS}",
+            "--strict")
+    assert r.code == 3 and f"--schema setings.json={SETTINGS}: matches no file" in r.stderr, r
