@@ -258,3 +258,64 @@ TEST_SUITE("cli::options") {
     }
   }
 }
+
+TEST_SUITE("cli::options --schema") {
+  TEST_CASE("--schema GLOB=FILE splits at the first '='; modes apply by exact glob") {
+    const CleanEnvironment clean;
+    const cli::Options options =
+        parse({"--layer", "/a", "--dest", "/d", "--schema", "config.toml=/s/a=b.json", "--schema",
+               "*.json=/s/c.json", "--schema-mode", "warn", "--schema-mode", "*.json=enforce"});
+    REQUIRE(options.rules.schemas.size() == 2);
+    CHECK(options.rules.schemas[0].glob == "config.toml");
+    CHECK(options.rules.schemas[0].file == "/s/a=b.json");
+    CHECK_FALSE(options.rules.schemas[0].mode.has_value());
+    CHECK(options.rules.schemas[1].mode == plan::SchemaMode::enforce);
+    CHECK(options.rules.schema_mode == plan::SchemaMode::warn);
+  }
+
+  TEST_CASE("CONFIG_INIT_SCHEMA and CONFIG_INIT_SCHEMA_MODE are ','-separated lists") {
+    const CleanEnvironment clean;
+    ::setenv("CONFIG_INIT_SCHEMA", "a.toml=/a.json,b.yaml=/b.json", 1);
+    ::setenv("CONFIG_INIT_SCHEMA_MODE", "b.yaml=warn", 1);
+    const cli::Options options = parse({"--layer", "/a", "--dest", "/d"});
+    REQUIRE(options.rules.schemas.size() == 2);
+    CHECK(options.rules.schemas[1].file == "/b.json");
+    CHECK(options.rules.schemas[1].mode == plan::SchemaMode::warn);
+    CHECK(options.rules.schema_mode == plan::SchemaMode::enforce);
+  }
+
+  TEST_CASE("usage errors: no '=', an unknown mode, a mode for a glob no schema has") {
+    const CleanEnvironment clean;
+    CHECK(usage_error({"--layer", "/a", "--dest", "/d", "--schema", "config.toml"}) ==
+          "--schema config.toml: expected GLOB=FILE");
+    CHECK(usage_error({"--layer", "/a", "--dest", "/d", "--schema-mode", "strict"}) ==
+          "unknown schema mode 'strict' (expected enforce or warn)");
+    CHECK(usage_error({"--layer", "/a", "--dest", "/d", "--schema", "a.toml=/s.json",
+                       "--schema-mode", "b.toml=warn"}) ==
+          "--schema-mode b.toml=warn: no --schema (or spec schema) has the glob 'b.toml'");
+  }
+
+  TEST_CASE("the spec's schema and schema_mode; a relative schema is beside the spec") {
+    const CleanEnvironment clean;
+    const TempDir dir;
+    write_file(dir / "spec.yaml", "schema_mode: warn\n"
+                                  "files:\n"
+                                  "  - path: config.toml\n"
+                                  "    schema: schemas/codex.json\n"
+                                  "    schema_mode: enforce\n"
+                                  "  - path: settings.json\n"
+                                  "    schema: /abs/claude.json\n");
+    const cli::Options options =
+        parse({"--layer", "/a", "--dest", "/d", "--spec", dir / "spec.yaml"});
+    REQUIRE(options.rules.schemas.size() == 2);
+    CHECK(options.rules.schemas[0].file == dir / "schemas/codex.json");
+    CHECK(options.rules.schemas[0].mode == plan::SchemaMode::enforce);
+    CHECK(options.rules.schemas[1].file == "/abs/claude.json");
+    CHECK_FALSE(options.rules.schemas[1].mode.has_value());
+    CHECK(options.rules.schema_mode == plan::SchemaMode::warn);
+    // a bare --schema-mode wins over the spec's default
+    CHECK(parse({"--layer", "/a", "--dest", "/d", "--spec", dir / "spec.yaml", "--schema-mode",
+                 "enforce"})
+              .rules.schema_mode == plan::SchemaMode::enforce);
+  }
+}

@@ -40,7 +40,8 @@ bool same_records(const Manifest& a, const Manifest& b) {
     const ManifestFile &x = a.files[i], &y = b.files[i];
     if (x.path != y.path || x.sha256 != y.sha256 || x.size != y.size || x.mode != y.mode ||
         x.layers != y.layers || x.policy != y.policy || x.merged != y.merged ||
-        x.secret != y.secret || x.identity != y.identity || x.base_sha256 != y.base_sha256) {
+        x.secret != y.secret || x.identity != y.identity || x.base_sha256 != y.base_sha256 ||
+        x.schema_sha256 != y.schema_sha256) {
       return false;
     }
   }
@@ -85,6 +86,7 @@ Manifest golden_manifest() {
   config.merged = true;
   config.identity = "2049:17:1700000000:1700000001";
   config.base_sha256 = "d4";
+  config.schema_sha256 = "f6,f7";
   m.files.push_back(config);
   ManifestFile other;
   other.path = "tab\there/\xc3\xbcn\xc3\xaf.json"; // "ünï"
@@ -133,7 +135,8 @@ const char* const golden_text = R"json({
       "merged": true,
       "secret": false,
       "identity": "2049:17:1700000000:1700000001",
-      "base_sha256": "d4"
+      "base_sha256": "d4",
+      "schema_sha256": "f6,f7"
     },
     {
       "path": "tab\there/ünï.json",
@@ -216,6 +219,7 @@ Manifest random_manifest(std::mt19937& rng) {
     file.secret = rng() % 2 == 0;
     if (rng() % 2 == 0) file.identity = text();
     if (rng() % 2 == 0) file.base_sha256 = text();
+    if (rng() % 2 == 0) file.schema_sha256 = text();
     m.files.push_back(file);
   }
   for (int n = static_cast<int>(rng() % 3); n > 0; --n)
@@ -248,9 +252,11 @@ TEST_SUITE("state::manifest") {
     Manifest m = golden_manifest();
     m.files[0].identity.clear();
     m.files[0].base_sha256.clear();
+    m.files[0].schema_sha256.clear();
     m.sources.clear();
     const std::string text = state::serialize(m);
     CHECK(text.find("identity") == std::string::npos);
+    CHECK(text.find("schema_sha256") == std::string::npos);
     CHECK(text.find("base_sha256") == std::string::npos);
     CHECK(text.find("sources") == std::string::npos);
     CHECK(text.find("      \"secret\": false\n    },\n") != std::string::npos);
