@@ -281,3 +281,18 @@ def test_a_schema_glob_that_matches_no_file_is_a_warning_and_an_error_under_stri
     r = run("--layer", layer, "--dest", tmp / "d2", "--schema", f"setings.json={SETTINGS}",
             "--strict")
     assert r.code == 3 and f"--schema setings.json={SETTINGS}: matches no file" in r.stderr, r
+
+
+def test_violations_name_keys_and_schema_constraints_never_a_secret_value(tmp):
+    secret = write_tree(tmp / "secret", {"auth.json": '{"token": "s3cr3t-t0ken", "mode": "api-k3y"}'})
+    schema = tmp / "auth.schema.json"
+    schema.write_text(json.dumps({"type": "object", "additionalProperties": False,
+                                  "properties": {"token": {"type": "integer"}}}))
+    for command in ("materialize", "plan"):
+        r = run(command, "--secret-layer", secret, "--dest", tmp / "dest",
+                "--schema", f"auth.json={schema}")
+        assert r.code == 3, r
+        assert {v[:3] for v in violations(r)} == {("auth.json", "token", "type"),
+                                                 ("auth.json", "mode", "additionalProperties")}
+        assert "s3cr3t" not in r.stdout + r.stderr and "api-k3y" not in r.stdout + r.stderr
+    assert not (tmp / "dest").exists()

@@ -464,3 +464,32 @@ def test_watch_flags_from_the_environment(tmp, watches):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         log.close()
+
+
+def test_a_push_that_breaks_the_schema_never_reaches_the_app_and_degrades_the_watch(tmp, watches):
+    schema = tmp / "agent.schema.json"  # written here: additionalProperties false, an enum
+    schema.write_text(json.dumps({
+        "type": "object", "additionalProperties": False,
+        "properties": {"model": {"type": "string"},
+                       "approval_policy": {"enum": ["untrusted", "on-request", "never"]},
+                       "features": {"type": "object"}}}))
+    write_tree(tmp / "defaults", DEFAULTS)
+    cm = Kubelet(tmp / "cm")
+    cm.publish({"config.toml": 'model = "o1"\n'})
+    dest = tmp / "dest"
+    w = start(tmp, watches, [tmp / "defaults", cm.root], dest, "--debounce", "50ms",
+              "--schema", f"config.toml={schema}")
+    before = state_files(dest)
+
+    cm.publish({"config.toml": 'model = "o2"\naproval_policy = "never"\n'})
+    w.wait_runs(2)
+    assert state_files(dest) == before, "a schema violation must leave DEST exactly as it was"
+    failure = w.failures()[-1]
+    assert failure["exit_code"] == 3 and "config.toml: aproval_policy: additionalProperties" in failure["msg"]
+    assert run("status", "--dest", dest).returncode == 1
+
+    cm.publish({"config.toml": 'model = "o3"\napproval_policy = "never"\n'})
+    w.wait_runs(3)
+    assert tomllib.loads((dest / "config.toml").read_text())["approval_policy"] == "never"
+    assert run("status", "--dest", dest).returncode == 0
+    assert w.stop() == 0
