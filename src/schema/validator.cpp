@@ -22,6 +22,7 @@ namespace config_init::schema {
 using Json = nlohmann::json;
 
 struct Schema::Impl {
+  std::string name;
   Json document;
   valijson::Schema compiled;
 };
@@ -312,6 +313,7 @@ Schema::~Schema() = default;
 
 std::shared_ptr<const Schema> Schema::parse(const std::string& text, const std::string& name) {
   auto impl = std::make_unique<Impl>();
+  impl->name = name;
   try {
     impl->document = Json::parse(text);
   } catch (const Json::exception& error) {
@@ -337,7 +339,11 @@ std::vector<Violation> Schema::validate(const formats::Value& document) const {
   valijson::Validator validator; // strong types: "5" is not a number, 1.0 is not a string
   valijson::ValidationResults results;
   const valijson::adapters::NlohmannJsonAdapter adapter(instance);
-  validator.validate(impl_->compiled, adapter, &results);
+  try {
+    validator.validate(impl_->compiled, adapter, &results);
+  } catch (const std::exception& error) { // e.g. a `pattern` that is not a regular expression
+    throw UsageError(impl_->name + ": not a usable JSON Schema: " + error.what());
+  }
 
   std::vector<Violation> violations;
   valijson::ValidationResults::Error error;

@@ -118,6 +118,14 @@ TEST_SUITE("schema::validator") {
   }
 }
 
+TEST_SUITE("schema::validator") {
+  TEST_CASE("a pattern that is not a regular expression is a usage error, not a crash") {
+    const auto schema = Schema::parse(R"({"properties": {"a": {"pattern": "(["}}})", "s.json");
+    CHECK_THROWS_WITH_AS(schema->validate(formats::parse(Format::json, R"({"a": "x"})", "j.json")),
+                         doctest::Contains("s.json: not a usable JSON Schema"), UsageError);
+  }
+}
+
 TEST_SUITE("schema::check") {
   plan::Plan plan_of(const std::string& path, const std::string& content, plan::Action action) {
     plan::Plan plan;
