@@ -354,3 +354,31 @@ def test_notes_name_the_policy_container_and_mount(tools, tmp_path):
     assert "-c config-init-policy" in notes
     notes = render_notes(tools, tmp_path / "without", values("claude"))
     assert "config-init-policy" not in notes
+
+
+# ---------------------------------------------------------------- the named template
+
+def test_named_template_schemas_in_another_chart(tools, tmp_path):
+    """A chart that copied _config-init.tpl passes schemas and a schema volume itself."""
+    from test_chart import OTHER_CHART_DEPLOYMENT, other_chart
+    from chartlib import Rendered
+    old = '"extraArgs" (list "--strict")'
+    assert old in OTHER_CHART_DEPLOYMENT
+    deployment = OTHER_CHART_DEPLOYMENT.replace(old, old + '''
+              "schemaVolume" "agent-schemas"
+              "schemas" (list (dict "glob" "config.toml" "file" "/etc/config-init/schemas/codex.json")
+                              (dict "glob" "*.json" "file" "/usr/share/config-init/schemas/x.json" "mode" "warn"))''')
+    proc = run([tools.helm, "template", "x", other_chart(tmp_path, deployment)])
+    assert proc.returncode == 0, proc.stderr
+    [init] = Rendered(proc.stdout).one("Deployment")["spec"]["template"]["spec"]["initContainers"]
+    assert args_after_log_format(init) == [
+        "--schema", "config.toml=/etc/config-init/schemas/codex.json",
+        "--schema", "*.json=/usr/share/config-init/schemas/x.json",
+        "--schema-mode", "*.json=warn",
+        "--strict"]
+    assert {"name": "agent-schemas", "mountPath": SCHEMA_DIR, "readOnly": True} in init["volumeMounts"]
+
+    bad = deployment.replace('"mode" "warn"', '"mode" "lenient"')
+    proc = run([tools.helm, "template", "x", other_chart(tmp_path / "bad", bad)])
+    assert proc.returncode != 0
+    assert 'schemas[1].mode must be "enforce" or "warn"' in proc.stderr, proc.stderr

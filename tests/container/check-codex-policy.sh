@@ -116,9 +116,10 @@ check "the user's config.toml says approval_policy = \"never\"" \
 user_model=$(sed -n 's/^model *= *"\(.*\)"/\1/p' "$home/.codex/config.toml")
 
 # ---- 2. Codex with the policy at /etc/codex ------------------------------------------------
-# codex in $base, as the agent container runs it (read-only root, no capabilities, uid 65532).
+# codex in $base, as the agent container runs it (read-only root, /tmp its own, no
+# capabilities, uid 65532).
 agent_flags=(--rm --read-only --cap-drop ALL --security-opt no-new-privileges
-  --user 65532:65532 --network none
+  --user 65532:65532 --network none --tmpfs /tmp
   -v "$native:/usr/local/bin/codex:ro" -v "$home:/home/codex"
   -e HOME=/home/codex -e CODEX_HOME=/home/codex/.codex -e RUST_BACKTRACE=0 -e NO_COLOR=1
   -w /home/codex)
