@@ -5,13 +5,17 @@
 #   make rehearse                   image + run it as a restricted init container would
 #                                   (tests/container/rehearse.sh)
 #   make test-container             the same with podman, set up by scripts/podman-setup.sh,
-#                                   plus the real-Codex check of defaults/codex and the
-#                                   engine-choice test
+#                                   plus the real-Codex checks of defaults/codex and of an
+#                                   enforced policy (tests/container/check-codex-policy.sh),
+#                                   the SCHEMA_URLS build (tests/container/test-image-schemas.sh)
+#                                   and the engine-choice test
 #   make image-clean                remove the build stage's image that `image` keeps for its
 #                                   layer cache (`make test` ends with it)
 #
 # Variables: DOCKER (engine; default: docker when its daemon answers, else podman, as
-# scripts/pick-engine.sh decides), IMAGE (tag, default config-init:dev).
+# scripts/pick-engine.sh decides), IMAGE (tag, default config-init:dev), SCHEMA_URLS
+# (NAME=URL pairs: JSON Schemas fetched into /usr/share/config-init/schemas/NAME.json of
+# the image; default none; see docs/container.md).
 # Helper targets are prefixed `image-` to keep clear of the Makefile's own.
 
 # Decided once, when a recipe first needs it (so `make build` never asks Docker).
@@ -23,8 +27,10 @@ IMAGE_VERSION ?= $(shell sed -n 's/^project(config-init VERSION \([^ )]*\).*/\1/
 # The OCI source label: the clone's remote, only when it is a URL (a local path says nothing
 # to whoever pulls the image).
 IMAGE_SOURCE ?= $(shell git remote get-url origin 2>/dev/null | grep -E '^(https?|ssh|git)://|^[^/:]+@[^/:]+:')
+SCHEMA_URLS ?=
 IMAGE_BUILD_ARGS = --build-arg VERSION=$(or $(IMAGE_VERSION),dev) \
-  $(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE))
+  $(if $(IMAGE_SOURCE),--build-arg SOURCE=$(IMAGE_SOURCE)) \
+  $(if $(strip $(SCHEMA_URLS)),--build-arg 'SCHEMA_URLS=$(strip $(SCHEMA_URLS))')
 # podman reads the project's engine settings from here (see scripts/containers.conf), unless
 # the caller set CONTAINERS_CONF (podman then reads only that file).
 IMAGE_CONTAINERS_CONF := $(CURDIR)/scripts/containers.conf
@@ -32,7 +38,7 @@ IMAGE_IS_PODMAN = $(filter podman,$(notdir $(firstword $(DOCKER))))
 IMAGE_ENGINE = $(if $(IMAGE_IS_PODMAN),CONTAINERS_CONF='$(or $(CONTAINERS_CONF),$(IMAGE_CONTAINERS_CONF))') $(DOCKER)
 
 .PHONY: image rehearse test-container image-podman-setup image-check-codex-defaults \
-        image-test-engine image-clean
+        image-check-codex-policy image-test-schemas image-test-engine image-clean
 
 # With podman: podman-setup.sh first (packages, and the base image built from Debian's archive
 # when it is missing: no container registry needs to be reachable). The build stage is
@@ -56,6 +62,8 @@ test-container: image-podman-setup
 	if [ $$rc -eq 77 ]; then codex=; elif [ $$rc -ne 0 ]; then exit $$rc; fi; \
 	$(MAKE) --no-print-directory rehearse DOCKER=podman CODEX="$$codex"
 	@$(MAKE) --no-print-directory image-check-codex-defaults
+	@$(MAKE) --no-print-directory image-check-codex-policy DOCKER=podman
+	@$(MAKE) --no-print-directory image-test-schemas DOCKER=podman
 	@$(MAKE) --no-print-directory image-test-engine
 
 # Removes the build stage's image (labelled config-init.stage=build) and checks that none is
@@ -79,3 +87,15 @@ image-check-codex-defaults:
 	@rc=0; tests/container/check-codex-config.sh defaults/codex || rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "SKIPPED: Codex check of defaults/codex (npm registry unreachable)"; \
 	else exit $$rc; fi
+
+# A policy materialised by the image into what becomes /etc/codex must hold in the real Codex
+# CLI against a user config.toml that says otherwise (exit 77: npm registry unreachable).
+image-check-codex-policy:
+	@rc=0; DOCKER='$(DOCKER)' tests/container/check-codex-policy.sh $(IMAGE) || rc=$$?; \
+	if [ $$rc -eq 77 ]; then echo "SKIPPED: Codex policy check (npm registry unreachable)"; \
+	else exit $$rc; fi
+
+# The SCHEMA_URLS build argument: a schema served on 127.0.0.1 ends up in the image (a
+# second build that reuses every layer of $(IMAGE)'s build stage but the last).
+image-test-schemas:
+	DOCKER='$(DOCKER)' tests/container/test-image-schemas.sh $(IMAGE)

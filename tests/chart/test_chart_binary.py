@@ -86,13 +86,16 @@ def world():
 
 
 class Pod:
-    """One rendered pod, its volumes on disk, and its init container run for real."""
+    """One rendered pod, its volumes on disk, and one of its init containers (by name,
+    default config-init) run for real."""
 
-    def __init__(self, rendered, agent, root):
+    def __init__(self, rendered, agent, root, container="config-init"):
         self.rendered = rendered
         self.agent = agent
         self.root = root
-        self.init = rendered.init_containers[0]
+        found = [c for c in rendered.init_containers if c["name"] == container]
+        assert len(found) == 1, f"expected one init container named {container}"
+        self.init = found[0]
         self.sc = self.init["securityContext"]
         pod_sc = rendered.pod["securityContext"]
         self.uid, self.gid = self.sc["runAsUser"], self.sc["runAsGroup"]
@@ -127,6 +130,12 @@ class Pod:
                 empty_dir = any(v["name"] == "home" and "emptyDir" in v
                                 for v in self.rendered.pod.get("volumes", []))
                 directory.chmod(0o2777 if empty_dir else 0o2775)
+            elif "emptyDir" in self.rendered.volume(name):
+                # Another emptyDir (the policy volume): 0777, with fsGroup root:fsGroup 2777.
+                directory.mkdir(parents=True)
+                if self.as_root:
+                    os.chown(directory, 0, self.fs_group)
+                directory.chmod(0o2777)
             else:
                 files, mode = mount_files(self.rendered, name)
                 kubelet_volume(directory, files, mode, gid=self.fs_group if self.as_root else None,

@@ -77,9 +77,9 @@ files=$($DOCKER export "$cid" | tar -t | grep -v '/$' |
   LC_ALL=C sort) || files=
 $DOCKER rm "$cid" >/dev/null
 echo "       image files: $(echo "$files" | head -10 | tr '\n' ' ')$([ "$(echo "$files" | wc -l)" -le 10 ] || echo ...)"
-extra=$(echo "$files" | grep -Ev '^(usr/local/bin/config-init|etc/(codex|claude)-defaults/.+)$' | head -5 | tr '\n' ' ' || true)
+extra=$(echo "$files" | grep -Ev '^(usr/local/bin/config-init|etc/(codex|claude)-defaults/.+|usr/share/config-init/schemas/[^/]+\.json)$' | head -5 | tr '\n' ' ' || true)
 only_expected_files() { [ -z "$extra" ] && echo "$files" | grep -qx usr/local/bin/config-init; }
-check "image holds only config-init and /etc/{codex,claude}-defaults/${extra:+ (also: $extra)}" \
+check "image holds only config-init, /etc/{codex,claude}-defaults/ (and SCHEMA_URLS schemas)${extra:+ (also: $extra)}" \
   only_expected_files
 
 version=$($DOCKER run --rm --network none "$image" --version 2>&1) && rc=0 || rc=$?

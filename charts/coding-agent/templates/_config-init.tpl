@@ -50,6 +50,14 @@ Call with a dict:
     secretVolume   string   a Secret volume, mounted read-only at /etc/config-init/secret,
                             the highest layer, passed as --secret-layer
     logFormat      string   "json" or "text"                     (default "json")
+    schemas        list     JSON Schemas the results must validate against, each a dict
+                            {glob, file, mode}: `--schema GLOB=FILE`, and for mode "warn"
+                            `--schema-mode GLOB=warn` (mode "enforce" or empty: no flag,
+                            enforce is config-init's default). file is a path inside the
+                            container: in schemaVolume (/etc/config-init/schemas/<key>) or
+                            baked into the image
+    schemaVolume   string   a ConfigMap volume holding schema files, mounted read-only at
+                            /etc/config-init/schemas
     extraArgs      list     appended to the materialize/watch arguments, e.g. (list "--strict")
     extraVolumeMounts list  more volumeMounts (e.g. a volume holding a --spec file)
     env            list     container env
@@ -109,6 +117,19 @@ subPath mount never receives updates, and config-init understands the kubelet's
 {{- $args = concat $args (list "--debounce" .) }}
 {{- end }}
 {{- end }}
+{{- range $i, $s := (default list .schemas) }}
+{{- if or (not $s.glob) (not $s.file) }}
+{{- fail (printf "config-init.initContainer: schemas[%d] needs glob and file" $i) }}
+{{- end }}
+{{- $args = concat $args (list "--schema" (printf "%s=%s" $s.glob $s.file)) }}
+{{- $mode := default "enforce" $s.mode }}
+{{- if not (has $mode (list "enforce" "warn")) }}
+{{- fail (printf "config-init.initContainer: schemas[%d].mode must be \"enforce\" or \"warn\", not %q" $i $mode) }}
+{{- end }}
+{{- if eq $mode "warn" }}
+{{- $args = concat $args (list "--schema-mode" (printf "%s=warn" $s.glob)) }}
+{{- end }}
+{{- end }}
 {{- $args = concat $args (default list .extraArgs) -}}
 - name: {{ $name }}
   image: {{ $image | quote }}
@@ -160,6 +181,11 @@ subPath mount never receives updates, and config-init understands the kubelet's
     {{- if .secretVolume }}
     - name: {{ .secretVolume }}
       mountPath: /etc/config-init/secret
+      readOnly: true
+    {{- end }}
+    {{- if .schemaVolume }}
+    - name: {{ .schemaVolume }}
+      mountPath: /etc/config-init/schemas
       readOnly: true
     {{- end }}
     {{- with .extraVolumeMounts }}

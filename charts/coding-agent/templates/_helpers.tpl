@@ -179,3 +179,45 @@ The Secret layer's name, or "" when there is no Secret layer.
 {{- printf "%s-secret" (include "coding-agent.fullname" .) }}
 {{- end }}
 {{- end }}
+
+{{/*
+The selected agent's policy files (policy.<agent>.files) as JSON (use fromJson): a map
+path -> text, empty when there is no policy. Fails when there is a policy but no
+config-init to materialise it.
+*/}}
+{{- define "coding-agent.policyFiles" -}}
+{{- $files := dict }}
+{{- with get (default dict .Values.policy) .Values.agent }}
+{{- $files = default dict .files }}
+{{- end }}
+{{- if and $files (not .Values.configInit.enabled) }}
+{{- fail (printf "policy.%s needs configInit.enabled=true: config-init materialises the policy (the legacy wiring has no init container)" .Values.agent) }}
+{{- end }}
+{{- toJson $files }}
+{{- end }}
+
+{{/*
+configInit.schemas resolved for config-init.initContainer, as YAML (use fromYaml):
+{schemas: [{glob, file, mode}], volume: bool} where an entry with key reads
+/etc/config-init/schemas/<key> from the ConfigMap schemas.configMap (volume: true).
+*/}}
+{{- define "coding-agent.schemas" -}}
+{{- $cfg := default dict .Values.configInit.schemas }}
+{{- $out := list }}
+{{- $volume := false }}
+{{- range $i, $s := (default list $cfg.files) }}
+{{- $file := $s.path }}
+{{- if $s.key }}
+{{- if not $cfg.configMap }}
+{{- fail (printf "configInit.schemas.files[%d] names key %q: set configInit.schemas.configMap to the ConfigMap that holds it" $i $s.key) }}
+{{- end }}
+{{- $file = printf "/etc/config-init/schemas/%s" $s.key }}
+{{- $volume = true }}
+{{- end }}
+{{- $out = append $out (dict "glob" $s.glob "file" $file "mode" (default "enforce" $s.mode)) }}
+{{- end }}
+{{- if and $out (not .Values.configInit.enabled) }}
+{{- fail "configInit.schemas needs configInit.enabled=true: the schemas are config-init's --schema flags" }}
+{{- end }}
+{{- toYaml (dict "schemas" $out "volume" $volume) }}
+{{- end }}
