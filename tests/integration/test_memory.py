@@ -78,10 +78,10 @@ def small_files(count, version):
 
 def test_peak_memory_per_file_of_20000_small_files(tmp, measure):
     """Issue 15: what a run holds per managed file stays small. Measured (static release
-    build, 2026-12): these 21,000 managed files peak at 77 MB on the first run and 97 MB on
-    the re-run where every file changed, about 4.5 KB per file (1,000 such files: 8 MB).
-    The bound, 125 MB, leaves a quarter for allocator and machine variance: per-file
-    records growing by a third again fail it."""
+    build, 2026-12): these 21,000 managed files peak at 64 MB on the first run and 89 MB on
+    the re-run where every file changed, about 4 KB per file (1,000 such files: 8 MB); the
+    binary before issue 15 took 70 and 98 MB. The bound, 125 MB, leaves some 40% for
+    allocator and machine variance: per-file records growing by half again fail it."""
     if os.environ.get("CONFIG_INIT_SANITIZED"):
         return  # ASan's shadow memory makes RSS meaningless
     dest = tmp / "dest"
