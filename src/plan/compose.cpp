@@ -76,10 +76,11 @@ std::string redacted(const std::string& message, const std::string& name, format
 // Work spread over two threads when there is at least this much to hash.
 constexpr uint64_t parallel_hash_bytes = 8 * 1024 * 1024;
 // Files to publish up to these sizes are read once and kept in memory until they are
-// written (not read again to copy them), up to keep_budget bytes in all.
+// written (not read again to copy them), up to keep_budget bytes in all: a bound, so that
+// memory does not grow with the number of files (the rest are read again to be copied).
 constexpr uint64_t keep_file_size = 64 * 1024;
-constexpr uint64_t keep_structured_size = 1024 * 1024;
-constexpr uint64_t keep_budget = 32 * 1024 * 1024;
+constexpr uint64_t keep_structured_size = 256 * 1024;
+constexpr uint64_t keep_budget = 2 * 1024 * 1024;
 
 // Reads `source` whole into its content, and notes whether it changed meanwhile (its
 // identity after the read is not the one it was listed with). Returns 0 or an errno value.

@@ -87,14 +87,14 @@ public:
                                               : "existed before config-init managed it");
   }
 
-  // True when the merge base stored for `path` is `base` already (as the manifest records
-  // it, or else as read).
-  bool base_is_stored(const std::string& path, const std::string& base) const {
+  // True when the merge base stored for `path` is `base` (whose digest is `digest`) already
+  // (as the manifest records it, or else as read).
+  bool base_is_stored(const std::string& path, const std::string& base,
+                      const std::string& digest) const {
     if (!context_.dest) return false;
     const state::ManifestFile* previous =
         context_.previous ? context_.previous->find(path) : nullptr;
-    if (previous && !previous->base_sha256.empty())
-      return previous->base_sha256 == Sha256::of(base);
+    if (previous && !previous->base_sha256.empty()) return previous->base_sha256 == digest;
     std::string stored;
     return state::read_base(*context_.dest, path, stored) && stored == base;
   }
@@ -286,10 +286,16 @@ Plan make_plan(Composition composition, const PlanContext& context, const Rules&
   std::set<std::string> provided;
   for (DesiredFile& file : composition.files) {
     provided.insert(file.path);
-    plan.changes.push_back(planner.plan_file(std::move(file)));
-  }
-  for (Change& change : plan.changes) {
-    if (change.base) change.base_stored = planner.base_is_stored(change.file.path, *change.base);
+    Change change = planner.plan_file(std::move(file));
+    if (change.base) {
+      // A base already stored is not written again: only its digest is kept (for the
+      // manifest), not its bytes.
+      change.base_sha256 = Sha256::of(*change.base);
+      change.base_stored =
+          planner.base_is_stored(change.file.path, *change.base, change.base_sha256);
+      if (change.base_stored) change.base.reset();
+    }
+    plan.changes.push_back(std::move(change));
   }
 
   if (context.dest && context.previous) {

@@ -44,10 +44,13 @@ struct Change {
   bool backup = false;  // save the app's version under .config-init/backup/ first
   std::vector<merge::EditConflict> conflicts; // keys both the app and the layers changed
   // For structured files: the layers' own result, kept as the next three-way merge base.
+  // make_plan releases the bytes (nullopt) once .config-init/base is known to hold them.
   std::optional<std::string> base;
-  bool base_stored = false; // .config-init/base already holds exactly `base`
-  std::string identity;     // unchanged files: DEST/P's identity (util/identity.h)
-  bool unmanaged = false;   // (with backup) DEST/P existed before config-init managed it
+  std::string base_sha256;  // make_plan: the base's digest, kept when its bytes are released
+  bool base_stored = false; // .config-init/base already holds exactly this base
+  bool has_base() const { return base.has_value() || !base_sha256.empty(); }
+  std::string identity;   // unchanged files: DEST/P's identity (util/identity.h)
+  bool unmanaged = false; // (with backup) DEST/P existed before config-init managed it
   // Structured files updated: DEST/P's identity when the plan read it, checked again just
   // before the rename (publish::DestinationChanged). Empty otherwise.
   std::string planned_identity;

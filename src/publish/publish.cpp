@@ -230,7 +230,7 @@ void stage(AtomicFile out, const std::string& relative, StagedFiles& staged,
 // What DEST/P must still be just before a structured file's rename: the file the plan read
 // (or none, for a new one). Other files are renamed unconditionally.
 std::optional<std::string> expected_at_rename(const plan::Change& change) {
-  if (!change.base) return std::nullopt;
+  if (!change.has_base()) return std::nullopt;
   if (change.action == plan::Action::create) return std::string();
   if (!change.planned_identity.empty()) return change.planned_identity;
   return std::nullopt;

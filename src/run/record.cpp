@@ -43,7 +43,9 @@ state::Manifest record_run(const std::vector<layers::Layer>& layers,
     entry.secret = file.secret;
     const auto written = report.identities.find(file.path);
     entry.identity = written != report.identities.end() ? written->second : change.identity;
-    if (change.base) entry.base_sha256 = Sha256::of(*change.base);
+    if (change.has_base())
+      entry.base_sha256 =
+          change.base_sha256.empty() ? Sha256::of(*change.base) : change.base_sha256;
     manifest.files.push_back(std::move(entry));
   }
   std::set<std::string> directories(report.directories_created.begin(),

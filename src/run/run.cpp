@@ -117,13 +117,16 @@ Outcome materialize_once(const Settings& settings, Log& log, const std::string& 
   //    are once in place, and is written only when it differs from the last one.
   publish::Publisher publisher(dir, settings.rules);
   const publish::PublishReport report = publisher.publish_files(plan);
-  state::Manifest record =
+  std::optional<state::Manifest> record =
       record_run(layers, layer_digests, plan, previous.get(), report, std::move(sources));
-  schema::record(schemas, record);
-  const std::string manifest = state::serialize(record);
-  publisher.publish_state(previous.digest == Sha256::of(manifest)
-                              ? std::nullopt
-                              : std::optional<std::string>(manifest));
+  schema::record(schemas, *record);
+  // Neither the last run's records nor the new ones are needed once the new manifest's text
+  // is made: freed as soon as possible, not held together with that text (issue 15).
+  previous.manifest.reset();
+  std::string manifest = state::serialize(*record);
+  record.reset();
+  const bool same = previous.digest == Sha256::of(manifest);
+  publisher.publish_state(same ? std::nullopt : std::optional<std::string>(std::move(manifest)));
   log_changes(plan, report, layers, log);
 
   const Outcome outcome = count_outcome(plan, report, layers.size(), elapsed_ms(start));

@@ -771,10 +771,10 @@ std::string serialize(const Manifest& manifest) {
 }
 
 Manifest parse_manifest(const std::string& content, const std::string& name) {
-  if (content.size() > formats::max_structured_file_size) {
+  if (content.size() > max_manifest_size) {
     throw InputError(name + ": " + std::to_string(content.size()) +
-                     " bytes is larger than the limit for structured files (" +
-                     std::to_string(formats::max_structured_file_size) + " bytes)");
+                     " bytes is larger than the limit for manifests (" +
+                     std::to_string(max_manifest_size) + " bytes)");
   }
   const char* progress = content.data();
   Reader reader(content, name, progress);

@@ -19,6 +19,13 @@ constexpr const char* lock_path = ".config-init/lock";
 // Exists while a run may have temporary files in DEST (publish::Publisher).
 constexpr const char* in_progress_path = ".config-init/in-progress";
 
+// The largest manifest read. Not the 16 MiB limit of structured files: a manifest takes
+// about 700 bytes per managed file (more with long layer paths), so 16 MiB would refuse the
+// manifest of some 22,000 files and the next run would take every file for one it never
+// managed. 128 MiB is some 180,000 files (layers::read_layer reads at most 100,000 entries
+// per layer).
+constexpr size_t max_manifest_size = 128 * 1024 * 1024;
+
 struct ManifestFile {
   std::string path; // relative to DEST
   std::string sha256;

@@ -273,7 +273,9 @@ TEST_SUITE("plan::make_plan") {
     CHECK(change.action == Action::unchanged);
     CHECK(change.reason == "keeps the app's edits; the layers add nothing new");
     CHECK(change.file.content == edited);
-    CHECK(change.base_stored); // the manifest records that base already
+    CHECK(change.base_stored);            // the manifest records that base already
+    CHECK_FALSE(change.base.has_value()); // so its bytes are not held until publish
+    CHECK(change.base_sha256 == Sha256::of(last));
   }
 
   TEST_CASE("action verbs as logs print them") {

@@ -5,6 +5,7 @@
 #include "state/manifest.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -552,10 +553,35 @@ TEST_SUITE("state::manifest") {
 
   TEST_CASE("a manifest over the size limit is refused before it is parsed") {
     const std::string text =
-        "{\"version\": 1, \"x\": \"" + std::string(formats::max_structured_file_size, 'x') + "\"}";
+        "{\"version\": 1, \"x\": \"" + std::string(state::max_manifest_size, 'x') + "\"}";
     CHECK(error_of(text) == name + ": " + std::to_string(text.size()) +
-                                " bytes is larger than the limit for structured files (16777216 "
+                                " bytes is larger than the limit for manifests (134217728 "
                                 "bytes)");
+  }
+
+  TEST_CASE("a manifest larger than the limit for structured files is read (45,000 files)") {
+    // The manifest of some 22,000 files passes 16 MiB: it once was refused, and the next run
+    // took every file for one it never managed (and backed each one up).
+    Manifest manifest;
+    manifest.version = 1;
+    for (int i = 0; i < 45000; ++i) {
+      ManifestFile file;
+      file.path = "skills/c" + std::to_string(i % 100) + "/s" + std::to_string(i) + "/SKILL.md";
+      file.sha256 = std::string(64, 'a');
+      file.size = 100;
+      file.mode = 0644;
+      file.layers = {"/etc/a/fairly/long/layer/root/for/the/skills/library"};
+      file.policy = "merge";
+      file.identity = "10248213:1762:1796115081740041158:1796115083420964092";
+      manifest.files.push_back(file);
+    }
+    std::sort(manifest.files.begin(), manifest.files.end(),
+              [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
+    const std::string text = state::serialize(manifest);
+    REQUIRE(text.size() > formats::max_structured_file_size);
+    const Manifest read = state::parse_manifest(text, name);
+    CHECK(read.files.size() == 45000);
+    CHECK(state::serialize(read) == text);
   }
 
   TEST_CASE("randomly damaged manifests parse or give an InputError naming the file") {
