@@ -1,5 +1,6 @@
 #include "publish/atomic_file.h"
 
+#include "publish/early_writeback.h"
 #include "util/error.h"
 #include "util/identity.h"
 
@@ -124,6 +125,7 @@ std::string AtomicFile::copy_from(const std::string& source, const std::string& 
     compare_back(offset, buffer, static_cast<size_t>(count), false);
   }
   compare_back(size_, nullptr, 0, true); // nothing after the end
+  start_writeback(fd_.get());            // a head start for the flush of the phase
   struct stat st {};
   if (::fstat(in.get(), &st) != 0)
     throw InputError(errno_message("cannot read " + source_shown, errno));
