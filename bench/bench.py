@@ -12,9 +12,14 @@ The destinations live on a dedicated, freshly made ext4 filesystem (with a journ
 a typical node) on a loop device, when this runs as root with loop devices; otherwise in
 the work directory (--dest-fs host). See docs/benchmarks.md for why.
 
+Besides the cases: the floor of each (cp alone, the flush and the hashing cp does not do),
+and a scaling table (time and peak RSS of both commands for 1,000 to ~100,000 small files,
+first run, unchanged re-run and changed re-run, with the slope of peak RSS per file).
+
 Usage: bench/bench.py --bin build/config-init [--work DIR] [--doc docs/benchmarks.md]
                       [--yq PATH] [--cases a,b,c,d1,d2,e] [--runs-scale X]
                       [--dest-fs auto|loop|host] [--no-memory]
+                      [--scaling 1000,10000,90000]
 """
 
 import argparse
@@ -26,6 +31,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inputs  # noqa: E402
@@ -205,6 +211,7 @@ class Tool:
         self.fs, self.name, self.argv, self.dest = fs, name, argv, dest
         self.stdout, self.stderr, self.rerun = stdout, stderr, rerun
         self.times, self.rss = [], []
+        self.flushes = []  # for the baseline: `sync -f DEST` right after each measured run
 
     def prepare(self):
         if not self.rerun:
@@ -227,6 +234,28 @@ class Tool:
             self.rss.append(rss)
         return wall
 
+    def flush_after(self):
+        """Times `sync -f DEST` right after a run: the flush the baseline never does (the
+        run started with no dirty data, so this is the data that run wrote)."""
+        wall, _, code = spawn(["sync", "-f", self.dest])
+        if code != 0:
+            raise SystemExit("bench: sync -f %s failed" % self.dest)
+        self.flushes.append(wall)
+
+
+def hash_tree_seconds(root, passes=3):
+    """Median time to SHA-256 every file under root in this process (OpenSSL through
+    hashlib, one thread, files warm in the page cache): the hashing cp does not do."""
+    paths = [os.path.join(r, n) for r, _, names in os.walk(root) for n in names]
+    times = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        for path in paths:
+            with open(path, "rb") as f:
+                hashlib.sha256(f.read()).digest()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
 
 def dest_stats(dest):
     files = size = 0
@@ -248,6 +277,7 @@ class Case:
         self.files = self.bytes = 0
         self.tools = []
         self.skipped = ""
+        self.hash_seconds = None  # SHA-256 of the result tree, one thread (fresh cases)
 
 
 def materialize_argv(binary, layers, dest):
@@ -286,12 +316,16 @@ def run_case(case, args, fs, work):
     # leaves each destination materialised by its own command.
     for tool in case.tools:
         tool.run(record=False)
-    ci = case.tools[1]
+    other, ci = case.tools
     case.files, case.bytes = dest_stats(ci.dest)
+    if other.name == "baseline" and not case.rerun:
+        case.hash_seconds = hash_tree_seconds(other.dest)
     for i in range(case.runs):
         order = case.tools if i % 2 == 0 else list(reversed(case.tools))
         for tool in order:
             tool.run()
+            if tool.name == "baseline":
+                tool.flush_after()
     if case.rerun:
         with open(ci.stderr) as f:
             summary = f.read().strip().splitlines()[-1].replace(" ", "")
@@ -347,6 +381,162 @@ def memory_scaling(args, fs, work):
                                       lambda: toml_layers(mib), False)
         measure("TOML merge, 2 x %g MiB (as e)" % mib, layers)
     return rows
+
+
+# --- scaling: time and peak RSS against the number of small files, both commands ----------
+
+SCALING_MODES = (("first", "first run"), ("unchanged", "re-run, nothing changed"),
+                 ("changed", "re-run, every file changed"))
+
+
+def scaling_runs(count, scale):
+    """Runs of each command per mode: few for the large trees (~100,000 files take ~10 s a
+    run on 2 cores), at least one."""
+    base = 5 if count <= 1000 else 3 if count <= 10000 else 1
+    return max(1, int(round(base * scale)))
+
+
+def warm(roots):
+    """Reads every input file once (untimed), so both commands start from a warm cache."""
+    for root in roots:
+        for r, _, names in os.walk(root):
+            for n in names:
+                with open(os.path.join(r, n), "rb") as f:
+                    while f.read(1 << 20):
+                        pass
+
+
+def summary_of(log_path):
+    with open(log_path) as f:
+        lines = f.read().strip().splitlines()
+    return lines[-1].replace(" ", "") if lines else ""
+
+
+def scaling(args, fs, work, counts):
+    """For each count, as case (b) (a kubelet overlay of `count` small files over a defaults
+    tree of a tenth of that): per repetition, for each command, a first run on an empty
+    destination, a re-run with nothing changed, and a re-run on layers where every file
+    changed (the other revision of the inputs; the next repetition starts empty again).
+    The commands alternate within each mode. Returns rows of
+    (count, files managed, mode, {tool: (times, rss list)})."""
+    root = os.path.join(work, "inputs")
+    logs = os.path.join(work, "logs")
+    rows = []
+    for count in counts:
+        revisions = [inputs.ensure_layers(os.path.join(root, "small-%d" % count),
+                                          lambda: inputs.small_tree_files(count)),
+                     inputs.ensure_layers(os.path.join(root, "small-%d-changed" % count),
+                                          lambda: inputs.small_tree_files(count, revision=1))]
+        warm([path for layers in revisions for path in layers])
+        runs = scaling_runs(count, args.runs_scale)
+        log("scaling: %d small files, %d repetition%s of first run, re-run and changed re-run"
+            % (count, runs, "" if runs == 1 else "s"))
+        tools = []
+        for name in ("baseline", "config-init"):
+            dest = os.path.join(fs.dest, "scale-%d-%s" % (count, name))
+            tools.append((name, dest, os.path.join(logs, "scale-%d-%s.log" % (count, name))))
+        results = {(mode, name): ([], []) for mode, _ in SCALING_MODES for name, _, _ in tools}
+        files = 0
+        for rep in range(runs):
+            for m, (mode, _) in enumerate(SCALING_MODES):
+                order = tools if (rep + m) % 2 == 0 else list(reversed(tools))
+                for name, dest, log_path in order:
+                    layers = revisions[1 if mode == "changed" else 0]
+                    if mode == "first":
+                        fs.discard(dest)
+                        os.makedirs(dest)
+                    if name == "baseline":
+                        argv = ["bash", BASELINE, layers[0], layers[1], dest]
+                    else:
+                        argv = materialize_argv(args.bin, layers, dest)
+                    os.sync()
+                    wall, rss, code = spawn(argv, stderr=log_path)
+                    if code != 0:
+                        raise SystemExit("bench: %s failed (exit %d) on %d files, %s"
+                                         % (name, code, count, mode))
+                    if name == "config-init":
+                        summary = summary_of(log_path)
+                        expect = {"first": '"updated":0', "unchanged": '"updated":0',
+                                  "changed": '"created":0'}[mode]
+                        if expect not in summary or (mode == "unchanged" and
+                                                     '"created":0' not in summary):
+                            raise SystemExit("bench: unexpected %s: %s" % (mode, summary))
+                        if mode == "first" and not files:
+                            files = dest_stats(dest)[0]
+                    times, rss_list = results[(mode, name)]
+                    times.append(wall)
+                    rss_list.append(rss)
+                log("  %-9s %s" % (mode, "   ".join(
+                    "%s %s" % (name, fmt_time(results[(mode, name)][0][-1]))
+                    for name, _, _ in tools)))
+        for name, dest, _ in tools:
+            fs.discard(dest)
+        fs.end_case()
+        for mode, _ in SCALING_MODES:
+            rows.append((count, files, mode, {name: results[(mode, name)]
+                                              for name, _, _ in tools}))
+    return rows
+
+
+def slope(points):
+    """Least-squares slope of y over x, and the line's value at x = 0."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    if sxx == 0:
+        return 0.0, my
+    b = sum((x - mx) * (y - my) for x, y in points) / sxx
+    return b, my - b * mx
+
+
+def scaling_tables(rows):
+    lines = ["| files | run | baseline | config-init | ratio | peak RSS baseline "
+             "| peak RSS config-init | runs of each |", "|--:|---|--:|--:|--:|--:|--:|--:|"]
+    titles = dict(SCALING_MODES)
+    for count, files, mode, by_tool in rows:
+        (t_b, r_b), (t_c, r_c) = by_tool["baseline"], by_tool["config-init"]
+        mb, mc = statistics.median(t_b), statistics.median(t_c)
+        lines.append("| %d | %s | %s | %s | **%.2fx** | %.1f MB | %.1f MB | %d |"
+                     % (files, titles[mode], fmt_time(mb), fmt_time(mc), mc / mb,
+                        max(r_b) / 1024, max(r_c) / 1024, len(t_c)))
+    lines += ["", "Peak RSS against the number of files managed: least-squares slope over "
+              "every count above, and the line's value at 0 files:", "",
+              "| run | baseline slope | config-init slope | config-init at 0 files "
+              "| config-init, smallest to largest count |", "|---|--:|--:|--:|--:|"]
+    for mode, title in SCALING_MODES:
+        chosen = [r for r in rows if r[2] == mode]
+        if len(chosen) < 2:
+            continue
+        points = {name: [(files, max(by_tool[name][1]) * 1024)
+                         for _, files, _, by_tool in chosen]
+                  for name in ("baseline", "config-init")}
+        (b_slope, _), (c_slope, c_zero) = slope(points["baseline"]), slope(points["config-init"])
+        (f0, y0), (f1, y1) = points["config-init"][0], points["config-init"][-1]
+        lines.append("| %s | %.0f B/file | %.0f B/file | %.1f MB | %.1f → %.1f MB: "
+                     "%.0f B/file |" % (title, b_slope, c_slope, c_zero / 1048576, y0 / 1048576,
+                                        y1 / 1048576, (y1 - y0) / (f1 - f0)))
+    return "\n".join(lines)
+
+
+def floor_table(cases):
+    lines = ["| case | cp alone (the baseline) | + flush: `sync -f` after it "
+             "| + SHA-256 of the result, one thread | floor: the sum | config-init "
+             "| config-init / floor |", "|---|--:|--:|--:|--:|--:|--:|"]
+    for case in cases:
+        if case.skipped or case.tools[0].name != "baseline":
+            continue
+        other, ci = case.tools
+        cp = statistics.median(other.times)
+        flush = statistics.median(other.flushes)
+        hashing = case.hash_seconds
+        floor = cp + flush + (hashing or 0)
+        t_c = statistics.median(ci.times)
+        lines.append("| %s | %s | %s | %s | %s | %s | %.2fx |" % (
+            case.title, fmt_time(cp), fmt_time(flush),
+            fmt_time(hashing) if hashing is not None else "— (nothing to hash: unchanged)",
+            fmt_time(floor), fmt_time(t_c), t_c / floor))
+    return "\n".join(lines)
 
 
 # --- report --------------------------------------------------------------------------------
@@ -484,6 +674,8 @@ def main():
     parser.add_argument("--runs-scale", type=float, default=1.0)
     parser.add_argument("--dest-fs", choices=("auto", "loop", "host"), default="auto")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--scaling", default="1000,10000,90000",
+                        help="file counts of the scaling table ('': skip it)")
     args = parser.parse_args()
     args.bin = os.path.abspath(args.bin)
     work = os.path.abspath(args.work)
@@ -532,6 +724,10 @@ def main():
                 % (other.name, fmt_time(statistics.median(other.times)), ci.name,
                    fmt_time(statistics.median(ci.times)),
                    statistics.median(ci.times) / statistics.median(other.times)))
+        scaling_rows = []
+        counts = [int(c) for c in args.scaling.split(",") if c]
+        if counts:
+            scaling_rows = scaling(args, fs, work, counts)
         memory_rows = []
         if not args.no_memory:
             log("memory: config-init's peak RSS against the size of its input (one run each)...")
@@ -561,8 +757,24 @@ def main():
                "and MB/s are the result tree (the files and bytes config-init manages) over the "
                "median time; ratio = config-init / baseline (below 1: config-init is faster)\n")
     out.append(table(cases))
+    if any(case.tools and case.tools[0].name == "baseline" for case in cases):
+        out.append("\nThe floor: what cp costs alone, plus what config-init does that cp does "
+                   "not — flush the data to disk (`sync -f` on the destination, timed right "
+                   "after each baseline run) and hash it (SHA-256 of every result file in one "
+                   "thread, files warm; config-init hashes on two threads from 8 MiB on). "
+                   "Medians of the same runs:\n")
+        out.append(floor_table(cases))
     out.append("\nSpread (min / median / max):\n")
     out.append(spread(cases))
+    if scaling_rows:
+        out.append("\nScaling: as case (b) (a kubelet overlay of N small files over a defaults "
+                   "tree of N/10), N = %s (at most 90,000: config-init refuses a layer of more than "
+                   "100,000 entries, files and directories, and N files come with N/10 "
+                   "directories); per repetition and command a first run on an empty "
+                   "destination, a re-run with nothing changed, and a re-run on layers where "
+                   "every file changed; the commands alternate; times are medians, RSS the "
+                   "largest peak:\n" % ", ".join("{:,}".format(c) for c in counts))
+        out.append(scaling_tables(scaling_rows))
     if memory_rows:
         out.append("\nconfig-init's peak RSS against the size of its input (one run each, fresh "
                    "destination):\n")

@@ -60,11 +60,14 @@ def tree_stats(files):
 
 # --- case (b): 10,000 small files, nested, in a kubelet overlay over a defaults tree -------
 
-def small_tree_files(count, seed=8):
+def small_tree_files(count, seed=8, revision=0):
     """(defaults, overlay): the overlay holds `count` small files three levels deep,
     skills/<category>/<skill>/<file>, one in ten a JSON manifest; the defaults tree holds
     one tenth of that: for half the skills a manifest.json (merged with the overlay's)
-    and a LICENSE.txt (defaults only)."""
+    and a LICENSE.txt (defaults only). A `revision` other than 0 gives the same paths with
+    every file's content changed (other text, the manifests with a "revision" key)."""
+    if revision:
+        seed += 7919 * revision
     rng = random.Random(seed)
     pool = _text_pool(seed, 1 << 20).encode()
     per_skill = 10
@@ -80,16 +83,22 @@ def small_tree_files(count, seed=8):
             size = rng.randint(200, 4000)
             start = rng.randrange(0, len(pool) - size)
             overlay[base + name] = pool[start:start + size]
-        overlay[base + "manifest.json"] = json.dumps({
+        manifest = {
             "name": "skill-%04d" % s, "version": "1.%d.0" % (s % 7),
             "enabled": True, "tools": ["read", "write", "shell"][: 1 + s % 3],
             "settings": {"timeout": 30 + s % 60, "retries": s % 4},
-        }, indent=2).encode()
+        }
+        if revision:
+            manifest["revision"] = revision
+        overlay[base + "manifest.json"] = json.dumps(manifest, indent=2).encode()
         if s % 2 == 0:
-            defaults[base + "manifest.json"] = json.dumps({
+            manifest = {
                 "name": "skill-%04d" % s, "license": "Apache-2.0",
                 "settings": {"timeout": 60, "max_tokens": 4096}, "tags": ["default"],
-            }, indent=2).encode()
+            }
+            if revision:
+                manifest["revision"] = revision
+            defaults[base + "manifest.json"] = json.dumps(manifest, indent=2).encode()
             size = rng.randint(500, 2000)
             start = rng.randrange(0, len(pool) - size)
             defaults[base + "LICENSE.txt"] = pool[start:start + size]

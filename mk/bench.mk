@@ -3,12 +3,14 @@
 #   make bench-profile   where config-init spends its time in each case (perf, callgrind)
 #   make bench-compare BENCH_VARIANTS="old=/path/to/config-init new=build/config-init"
 # Knobs: BENCH_DIR (inputs, destinations; default /tmp/config-init-bench), BENCH_CASES,
-# BENCH_RUNS_SCALE (multiplies the runs per case), BENCH_DEST_FS (auto|loop|host).
+# BENCH_RUNS_SCALE (multiplies the runs per case), BENCH_DEST_FS (auto|loop|host),
+# BENCH_SCALING (file counts of the scaling table; empty: skip it).
 
 BENCH_DIR ?= /tmp/config-init-bench
 BENCH_CASES ?= a,b,c,d1,d2,e
 BENCH_RUNS_SCALE ?= 1
 BENCH_DEST_FS ?= auto
+BENCH_SCALING ?= 1000,10000,90000
 BENCH_DOC ?= docs/benchmarks.md
 BENCH_TOOLS_DIR ?= $(HOME)/.cache/config-init-bench
 BENCH_VARIANTS ?= current=$(BIN)
@@ -20,7 +22,7 @@ bench: build
 	@BENCH_YQ=$$(bench/install-tools.sh $(BENCH_TOOLS_DIR)) && \
 	  $(BENCH_PYTHON) bench/bench.py --bin $(BIN) --work $(BENCH_DIR) --doc $(BENCH_DOC) \
 	    --yq "$$BENCH_YQ" --cases $(BENCH_CASES) --runs-scale $(BENCH_RUNS_SCALE) \
-	    --dest-fs $(BENCH_DEST_FS)
+	    --dest-fs $(BENCH_DEST_FS) --scaling "$(BENCH_SCALING)"
 
 bench-profile: build
 	@BENCH_PROFILE_TOOLS=1 bench/install-tools.sh $(BENCH_TOOLS_DIR) >/dev/null

@@ -1,5 +1,7 @@
 #include "publish/atomic_file.h"
 
+#include "publish/early_writeback.h"
+#include "publish/helper_thread.h"
 #include "util/error.h"
 #include "util/identity.h"
 
@@ -7,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <future>
+#include <memory>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +35,71 @@ char* scratch_buffer() {
   static thread_local char buffer[block_size + 1];
   return buffer;
 }
+
+// Reads [offset, offset + size) of `fd` back and compares it with `expected`; with `at_end`,
+// also checks that the file ends there (`written`: its size, for the message). Throws
+// IoError naming `shown`.
+void compare_back(int fd, const std::string& shown, uint64_t written, uint64_t offset,
+                  const char* expected, size_t size, bool at_end) {
+  char* buffer = scratch_buffer();
+  for (;;) {
+    const size_t want = size < block_size ? size : block_size;
+    // At the end, one byte more is asked for: nothing may follow what was written (a write
+    // that reported more than it wrote), and a short answer proves it with no extra call.
+    const size_t ask = want + (at_end && want == size ? 1 : 0);
+    if (ask == 0) return;
+    const ssize_t count = ::pread(fd, buffer, ask, static_cast<off_t>(offset));
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) throw IoError(errno_message("cannot read back " + shown, errno));
+    const auto got = static_cast<size_t>(count);
+    if (got > want) {
+      throw IoError("verification failed for " + shown + ": longer than the " +
+                    std::to_string(written) + " bytes written; the previous version is kept");
+    }
+    if ((got == 0 && want > 0) || (got > 0 && std::memcmp(buffer, expected, got) != 0)) {
+      throw IoError("verification failed for " + shown + ": the bytes read back at offset " +
+                    std::to_string(offset) +
+                    " differ from the bytes written; the previous version is kept");
+    }
+    offset += got;
+    expected += got;
+    size -= got;
+    if (size == 0 && (!at_end || got < ask)) return;
+  }
+}
+
+// Copies [offset, end) of `in` (less when the source ends first) into `out` at `base` +
+// the same offsets, reading each block back and comparing it with the block read from the
+// source. Returns the offset reached in `in`. Throws InputError (source) or IoError.
+uint64_t copy_range(int in, uint64_t offset, uint64_t end, int out, uint64_t base,
+                    const std::string& shown, const std::string& source_shown) {
+  static thread_local char buffer[block_size];
+  while (offset < end) {
+    const size_t want = end - offset < block_size ? static_cast<size_t>(end - offset) : block_size;
+    const ssize_t count = ::pread(in, buffer, want, static_cast<off_t>(offset));
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      throw InputError(errno_message("cannot read " + source_shown, errno));
+    }
+    if (count == 0) break;
+    const auto got = static_cast<size_t>(count);
+    if (const int error = pwrite_all(out, buffer, got, base + offset))
+      throw IoError(errno_message("cannot write " + shown, error));
+    compare_back(out, shown, base + offset + got, base + offset, buffer, got, false);
+    offset += got;
+  }
+  return offset;
+}
+
+// The thread that copies the second half of large files.
+HelperThread& copy_helper() {
+  static HelperThread helper;
+  return helper;
+}
+
+// Copies of at least this size are split in two halves, the second copied by a helper
+// thread while this one copies the first (reads, read-backs and comparisons run side by side).
+constexpr uint64_t split_copy_size = 512 * 1024;
 
 } // namespace
 
@@ -75,31 +144,7 @@ void AtomicFile::append(const void* data, size_t size) {
 }
 
 void AtomicFile::compare_back(uint64_t offset, const char* expected, size_t size, bool at_end) {
-  char* buffer = scratch_buffer();
-  for (;;) {
-    const size_t want = size < block_size ? size : block_size;
-    // At the end, one byte more is asked for: nothing may follow what was written (a write
-    // that reported more than it wrote), and a short answer proves it with no extra call.
-    const size_t ask = want + (at_end && want == size ? 1 : 0);
-    if (ask == 0) return;
-    const ssize_t count = ::pread(fd_.get(), buffer, ask, static_cast<off_t>(offset));
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) throw IoError(errno_message("cannot read back " + shown_, errno));
-    const auto got = static_cast<size_t>(count);
-    if (got > want) {
-      throw IoError("verification failed for " + shown_ + ": longer than the " +
-                    std::to_string(size_) + " bytes written; the previous version is kept");
-    }
-    if ((got == 0 && want > 0) || (got > 0 && std::memcmp(buffer, expected, got) != 0)) {
-      throw IoError("verification failed for " + shown_ + ": the bytes read back at offset " +
-                    std::to_string(offset) +
-                    " differ from the bytes written; the previous version is kept");
-    }
-    offset += got;
-    expected += got;
-    size -= got;
-    if (size == 0 && (!at_end || got < ask)) return;
-  }
+  publish::compare_back(fd_.get(), shown_, size_, offset, expected, size, at_end);
 }
 
 void AtomicFile::write_verified(const std::string& data) {
@@ -111,20 +156,38 @@ void AtomicFile::write_verified(const std::string& data) {
 std::string AtomicFile::copy_from(const std::string& source, const std::string& source_shown) {
   FileDescriptor in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) throw InputError(errno_message("cannot read " + source_shown, errno));
-  static thread_local char buffer[block_size];
-  for (;;) {
-    const ssize_t count = ::read(in.get(), buffer, sizeof buffer);
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      throw InputError(errno_message("cannot read " + source_shown, errno));
-    }
-    if (count == 0) break;
-    const uint64_t offset = size_;
-    append(buffer, static_cast<size_t>(count));
-    compare_back(offset, buffer, static_cast<size_t>(count), false);
-  }
-  compare_back(size_, nullptr, 0, true); // nothing after the end
   struct stat st {};
+  if (::fstat(in.get(), &st) != 0)
+    throw InputError(errno_message("cannot read " + source_shown, errno));
+  const uint64_t start = size_;
+  const auto listed = static_cast<uint64_t>(st.st_size);
+  // The second half, from a block boundary to the end of the source, on the helper thread.
+  const uint64_t split = listed >= split_copy_size ? listed / 2 / block_size * block_size : 0;
+  std::future<uint64_t> tail;
+  if (split > 0) {
+    auto task = std::make_shared<std::packaged_task<uint64_t()>>([&] {
+      return copy_range(in.get(), split, UINT64_MAX, fd_.get(), start, shown_, source_shown);
+    });
+    tail = task->get_future();
+    copy_helper().post([task] { (*task)(); });
+  }
+  uint64_t reached = 0;
+  try {
+    reached = copy_range(in.get(), 0, split > 0 ? split : UINT64_MAX, fd_.get(), start, shown_,
+                         source_shown);
+  } catch (...) {
+    if (tail.valid()) tail.wait(); // it uses this frame's descriptors and names
+    throw;
+  }
+  if (split > 0) {
+    const uint64_t end = tail.get(); // rethrows the helper's error
+    if (reached < split)             // the source shrank under the first half: a hole would follow
+      throw InputError(source_shown + " changed while config-init was reading it; run again");
+    reached = end;
+  }
+  size_ = start + reached;
+  compare_back(size_, nullptr, 0, true); // nothing after the end
+  start_writeback(fd_.get());            // a head start for the flush of the phase
   if (::fstat(in.get(), &st) != 0)
     throw InputError(errno_message("cannot read " + source_shown, errno));
   return source_identity(st);

@@ -106,6 +106,21 @@ int write_all(int fd, const void* data, size_t size) {
   return 0;
 }
 
+int pwrite_all(int fd, const void* data, size_t size, uint64_t offset) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t count = ::pwrite(fd, bytes, size, static_cast<off_t>(offset));
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    bytes += count;
+    size -= static_cast<size_t>(count);
+    offset += static_cast<uint64_t>(count);
+  }
+  return 0;
+}
+
 unsigned process_umask() {
   static const unsigned mask = [] {
     const mode_t current = ::umask(0);

@@ -52,5 +52,7 @@ unsigned process_umask();
 
 // Writes all of `size` bytes to `fd`, retrying short writes. Returns 0 or an errno value.
 int write_all(int fd, const void* data, size_t size);
+// The same at `offset` (pwrite: the descriptor's offset is neither used nor moved).
+int pwrite_all(int fd, const void* data, size_t size, uint64_t offset);
 
 } // namespace config_init

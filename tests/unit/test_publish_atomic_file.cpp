@@ -71,6 +71,38 @@ TEST_SUITE("publish::AtomicFile") {
     CHECK(read_file(tmp / "dst") == "abc");
   }
 
+  TEST_CASE("a large copy (two halves, one on the helper thread) is exact, odd sizes too") {
+    TempDir tmp;
+    FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
+    // Sizes around the split (512 KiB) and the block (128 KiB) boundaries; every byte
+    // depends on its offset, so a half written at the wrong place cannot pass.
+    for (const size_t size : {size_t{512 * 1024}, size_t{512 * 1024 + 1}, size_t{1048576 + 12345},
+                              size_t{3 * 1048576 - 1}}) {
+      std::string content(size, '\0');
+      for (size_t i = 0; i < size; ++i)
+        content[i] = static_cast<char>((i * 2654435761u) >> 13);
+      write_file(tmp / "src", content);
+      AtomicFile file(dir.get(), "dst", "dst");
+      file.copy_from(tmp / "src", "src");
+      CHECK(file.size() == size);
+      file.commit();
+      CHECK(read_file(tmp / "dst") == content);
+    }
+  }
+
+  TEST_CASE("a large copy after bytes already written lands after them") {
+    TempDir tmp;
+    const std::string content(700 * 1024, 'x');
+    write_file(tmp / "src", content);
+    FileDescriptor dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY));
+    AtomicFile file(dir.get(), "dst", "dst");
+    file.write_verified("head:");
+    file.copy_from(tmp / "src", "src");
+    CHECK(file.size() == content.size() + 5);
+    file.commit();
+    CHECK(read_file(tmp / "dst") == "head:" + content);
+  }
+
   TEST_CASE("a rewritten source has another identity") {
     TempDir tmp;
     write_file(tmp / "src", "abc");
