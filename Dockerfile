@@ -15,7 +15,7 @@ LABEL config-init.stage=build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake ninja-build g++ make file \
-      libboost-program-options-dev libfyaml-dev \
+      libboost-program-options-dev libfyaml-dev libvalijson-dev \
       libtomlplusplus-dev doctest-dev nlohmann-json3-dev libssl-dev \
       curl ca-certificates \
  && rm -rf /var/lib/apt/lists/*
