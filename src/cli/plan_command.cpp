@@ -11,15 +11,6 @@ namespace config_init::cli {
 
 namespace {
 
-std::string new_content(const plan::DesiredFile& file) {
-  if (file.in_memory) return file.content;
-  std::string content;
-  if (const int error = read_file(file.source, content)) {
-    throw InputError(errno_message("cannot read " + file.source, error));
-  }
-  return content;
-}
-
 std::string current_content(const SafeDir& dest, const std::string& path) {
   FileDescriptor fd;
   std::string content;
@@ -93,7 +84,7 @@ int run_plan(const Options& options, Log& log) {
     }
     const std::string before =
         change.action == plan::Action::create ? "" : current_content(dest, file.path);
-    const std::string after = change.action == plan::Action::remove ? "" : new_content(file);
+    const std::string after = change.action == plan::Action::remove ? "" : plan::content_of(file);
     diffs += unified_diff(before, after, file.path);
   }
   const size_t changing = plan.count(plan::Action::create) + plan.count(plan::Action::update) +

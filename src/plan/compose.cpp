@@ -218,6 +218,15 @@ std::string describe_conflict(const std::string& path, const merge::TypeConflict
 
 } // namespace
 
+std::string content_of(const DesiredFile& file) {
+  if (file.in_memory) return file.content;
+  std::string content;
+  if (const int error = read_file(file.source, content)) {
+    throw InputError(errno_message("cannot read " + file.source, error));
+  }
+  return content;
+}
+
 std::string describe_layer(const Layer& layer) {
   return "layer " + std::to_string(layer.index + 1) + " (" + layer.spec.root + ")";
 }

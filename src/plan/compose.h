@@ -62,6 +62,10 @@ struct MergedDocument {
 MergedDocument merge_document(const std::vector<layers::Layer>& layers, const Rules& rules,
                               const std::string& path);
 
+// The bytes `file` will hold: its content when in memory, else its source read again.
+// Throws InputError when the source cannot be read.
+std::string content_of(const DesiredFile& file);
+
 // "layer 2 (/etc/codex-config)": how messages name a layer.
 std::string describe_layer(const layers::Layer& layer);
 

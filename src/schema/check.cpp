@@ -30,15 +30,6 @@ const LoadedSchema& load(const std::string& file, std::map<std::string, LoadedSc
 }
 
 // The bytes DEST will hold for `file`.
-std::string content_of(const plan::DesiredFile& file) {
-  if (file.in_memory) return file.content;
-  std::string content;
-  if (const int error = read_file(file.source, content)) {
-    throw InputError(errno_message("cannot read " + file.source, error));
-  }
-  return content;
-}
-
 bool checked_action(plan::Action action) {
   return action == plan::Action::create || action == plan::Action::update ||
          action == plan::Action::chmod || action == plan::Action::unchanged;
@@ -75,7 +66,7 @@ Report check(const plan::Plan& plan, const plan::Rules& rules) {
     std::optional<formats::Value> document;
     for (const plan::SchemaRule& rule : rules.schemas) {
       if (!plan::glob_matches(rule.glob, file.path)) continue;
-      if (!document) document = formats::parse(*format, content_of(file), file.path);
+      if (!document) document = formats::parse(*format, plan::content_of(file), file.path);
       const LoadedSchema& loaded = load(rule.file, cache);
       report.checks.push_back(FileCheck{file.path, rule.file, loaded.sha256,
                                         rule.mode.value_or(rules.schema_mode),
