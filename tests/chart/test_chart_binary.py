@@ -160,8 +160,17 @@ class Pod:
                              "nor in the config-init image")
 
     def host_argv(self, argv):
-        """A command as the container runs it, its absolute paths mapped to this machine."""
-        return [self.host_path(arg) if arg.startswith("/") else arg for arg in argv]
+        """A command as the container runs it, its absolute paths mapped to this machine
+        (also the FILE of `--schema GLOB=FILE`)."""
+        mapped = []
+        for i, arg in enumerate(argv):
+            if arg.startswith("/"):
+                arg = self.host_path(arg)
+            elif i > 0 and argv[i - 1] == "--schema" and "=/" in arg:
+                glob, path = arg.split("=", 1)
+                arg = glob + "=" + self.host_path(path)
+            mapped.append(arg)
+        return mapped
 
     def command(self):
         return self.host_argv(self.init["command"] + self.init["args"])

@@ -2,6 +2,7 @@
 and policy (enforced agent policy materialised by an init container of its own into an
 emptyDir, mounted read-only at the agent's managed directory)."""
 
+import hashlib
 import json
 import stat
 import tomllib
@@ -344,6 +345,61 @@ def test_rendered_policy_container_refuses_a_broken_policy(tools, tmp_path, bina
     assert proc.returncode == 3, proc.stderr
     assert "requirements.toml" in proc.stderr
     assert not (pod.dest / "requirements.toml").exists()
+
+
+# ---------------------------------------------------------------- the schema flags, run
+
+# Project-written, shaped like Codex's config schema: a closed root, an enum, a map of tables.
+CODEX_LIKE_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "model": {"type": "string"},
+        "sandbox_mode": {"enum": ["read-only", "workspace-write", "danger-full-access"]},
+        "approval_policy": {"enum": ["untrusted", "on-request", "never"]},
+        "cli_auth_credentials_store": {"type": "string"},
+        "check_for_update_on_startup": {"type": "boolean"},
+        "projects": {"type": "object", "additionalProperties": {
+            "type": "object", "properties": {"trust_level": {"enum": ["trusted", "untrusted"]}}}},
+        "notice": {"type": "object"},
+    },
+}
+
+
+def schema_pod(tools, tmp_path, world, settings):
+    """The codex pod with configInit.schemas naming a user ConfigMap, that ConfigMap (which
+    the chart does not render: the user provides it) added to what the kubelet mounts."""
+    r = render(tools, tmp_path, values(
+        configInit=schemas_values([{"glob": "config.toml", "key": "codex.json"}]),
+        overlay={"settings": settings}))
+    r.docs.append({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "agent-schemas"},
+                   "data": {"codex.json": json.dumps(CODEX_LIKE_SCHEMA)}})
+    return Pod(r, "codex", world)
+
+
+def test_rendered_schema_flags_pass_a_valid_overlay(tools, tmp_path, binary, world):
+    """The init container's rendered --schema, run through build/config-init against the
+    user's schema ConfigMap as the kubelet mounts it: a valid overlay is written, and the
+    manifest records the schema's sha256."""
+    pod = schema_pod(tools, tmp_path, world, {"approval_policy": "on-request"})
+    proc = pod.run_init()
+    assert proc.returncode == 0, proc.stderr
+    assert tomllib.loads((pod.dest / "config.toml").read_text())["approval_policy"] == "on-request"
+    schema_text = json.dumps(CODEX_LIKE_SCHEMA).encode()
+    manifest = (pod.dest / ".config-init" / "manifest.json").read_text()
+    assert hashlib.sha256(schema_text).hexdigest() in manifest
+
+
+def test_rendered_schema_flags_refuse_a_misspelt_key(tools, tmp_path, binary, world):
+    """A misspelt key in the overlay ConfigMap, with the chart's schema: exit 3 naming the
+    key, and nothing written to the config directory."""
+    pod = schema_pod(tools, tmp_path, world, {"aproval_policy": "never"})
+    proc = pod.run_init()
+    assert proc.returncode == 3, proc.stderr
+    assert "aproval_policy" in proc.stderr and "additionalProperties" in proc.stderr
+    assert not (pod.dest / "config.toml").exists()
 
 
 def test_notes_name_the_policy_container_and_mount(tools, tmp_path):
