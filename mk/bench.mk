@@ -10,7 +10,7 @@ BENCH_DIR ?= /tmp/config-init-bench
 BENCH_CASES ?= a,b,c,d1,d2,e
 BENCH_RUNS_SCALE ?= 1
 BENCH_DEST_FS ?= auto
-BENCH_SCALING ?= 1000,10000,90000
+BENCH_SCALING ?= 1000,10000,100000
 BENCH_DOC ?= docs/benchmarks.md
 BENCH_TOOLS_DIR ?= $(HOME)/.cache/config-init-bench
 BENCH_VARIANTS ?= current=$(BIN)

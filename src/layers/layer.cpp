@@ -22,8 +22,13 @@ namespace {
 
 // Deepest directory nesting followed in a layer.
 constexpr int max_depth = 64;
-// Most entries (files, directories, links) read in one layer.
-constexpr size_t max_entries = 100000;
+// Most entries (files, directories, links) read in one layer: well past the largest real
+// trees (make bench reads 110,000).
+constexpr size_t max_entries = 1000000;
+// Most entries read below directories reached through a symlink: a directory linked from
+// several places is read once per path, so this bounds a fan-out (test_hostile.py) in time
+// and memory long before max_entries.
+constexpr size_t max_linked_entries = 100000;
 
 struct DirectoryId {
   dev_t device;
@@ -119,8 +124,13 @@ private:
     // links to directories linking twice to the next make 2^40 paths.
     if (++entries_ > max_entries) {
       throw InputError(where(relative) + ": the layer has more than " +
-                       std::to_string(max_entries) +
-                       " entries (directories reached through several symlinks count each time)");
+                       std::to_string(max_entries) + " entries");
+    }
+    if (linked_depth_ > 0 && ++linked_entries_ > max_linked_entries) {
+      throw InputError(where(relative) + ": the layer has more than " +
+                       std::to_string(max_linked_entries) +
+                       " entries below symlinked directories (a directory reached through "
+                       "several symlinks counts each time)");
     }
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) throw InputError(errno_message(where(relative), errno));
@@ -140,7 +150,10 @@ private:
       if (::stat(real.c_str(), &st) != 0) throw InputError(errno_message(where(relative), errno));
     }
     if (S_ISDIR(st.st_mode)) {
+      const bool linked = real != path;
+      linked_depth_ += linked ? 1 : 0;
       walk(real, relative, depth + 1);
+      linked_depth_ -= linked ? 1 : 0;
     } else if (S_ISREG(st.st_mode)) {
       files_.push_back(
           SourceFile{relative, real, static_cast<uint64_t>(st.st_size), source_identity(st)});
@@ -155,6 +168,8 @@ private:
   std::vector<SourceFile>& files_;
   std::vector<DirectoryId> stack_;
   size_t entries_ = 0;
+  int linked_depth_ = 0; // how many symlinked directories the walk is below
+  size_t linked_entries_ = 0;
 };
 
 // Where a layer's files are read from. For a kubelet volume that is the directory `..data`
