@@ -216,8 +216,10 @@ TEST_SUITE("plan::make_plan") {
     Destination dest;
     state::Manifest previous;
     previous.directories = {"a", "a/b", "c", "cc"};
-    const plan::Plan plan =
-        make({desired("c/file", "x"), desired("ccc", "y")}, &dest.dir, &previous);
+    // "c-x" and "c.txt" sort before "c/file", "c0" after it: only "c/file" is inside "c".
+    const plan::Plan plan = make({desired("c-x", "x"), desired("c.txt", "x"),
+                                  desired("c/file", "x"), desired("c0", "x"), desired("ccc", "y")},
+                                 &dest.dir, &previous);
     CHECK(plan.directories_to_remove == std::vector<std::string>{"cc", "a/b", "a"});
   }
 
