@@ -35,7 +35,8 @@ struct DesiredFile {
 // Everything the layers say, sorted by path.
 struct Composition {
   std::vector<DesiredFile> files;
-  std::vector<Digest> layer_digests; // per layer: over its files' paths and digests
+  // Per layer: over its files' paths and digests; `size` is its number of files.
+  std::vector<Digest> layer_digests;
   // The digests of the layer files hashed (not structured, not secret), for the next run.
   std::vector<state::ManifestSource> sources;
 };

@@ -6,7 +6,6 @@
 #include "util/sha256.h"
 
 #include <algorithm>
-#include <set>
 
 namespace config_init::plan {
 
@@ -283,9 +282,23 @@ size_t Plan::count(Action action) const {
 Plan make_plan(Composition composition, const PlanContext& context, const Rules& rules) {
   Plan plan;
   Planner planner(context);
-  std::set<std::string> provided;
+  // The provided paths are those of the composition, sorted: looked up by binary search
+  // (in `composition` now, in the first `provided` changes once planned), not copied into
+  // a set of their own (issue 15: memory per file).
+  const size_t provided = composition.files.size();
+  const auto path_less = [](const DesiredFile& file, const std::string& path) {
+    return file.path < path;
+  };
+  size_t stale = 0;
+  if (context.dest && context.previous) {
+    for (const state::ManifestFile& record : context.previous->files) {
+      const auto found = std::lower_bound(composition.files.begin(), composition.files.end(),
+                                          record.path, path_less);
+      if (found == composition.files.end() || found->path != record.path) ++stale;
+    }
+  }
+  plan.changes.reserve(provided + stale);
   for (DesiredFile& file : composition.files) {
-    provided.insert(file.path);
     Change change = planner.plan_file(std::move(file));
     if (change.base) {
       // A base already stored is not written again: only its digest is kept (for the
@@ -297,21 +310,34 @@ Plan make_plan(Composition composition, const PlanContext& context, const Rules&
     }
     plan.changes.push_back(std::move(change));
   }
+  composition.files = {}; // moved from: only the husks are left
+  // The first provided path at or after `path`, or nullptr.
+  const auto first_provided_from = [&](const std::string& path) -> const DesiredFile* {
+    const auto end = plan.changes.begin() + static_cast<std::ptrdiff_t>(provided);
+    const auto found = std::lower_bound(
+        plan.changes.begin(), end, path,
+        [](const Change& change, const std::string& p) { return change.file.path < p; });
+    return found == end ? nullptr : &found->file;
+  };
+  const auto is_provided = [&](const std::string& path) {
+    const DesiredFile* found = first_provided_from(path);
+    return found && found->path == path;
+  };
 
   if (context.dest && context.previous) {
     for (const state::ManifestFile& record : context.previous->files) {
-      if (provided.count(record.path)) continue;
+      if (is_provided(record.path)) continue;
       if (settings_for(rules, record.path).policy == Policy::ignore) continue;
       if (std::optional<Change> change = planner.plan_stale(record)) {
         plan.changes.push_back(std::move(*change));
       }
     }
     // Directories config-init created that no provided file needs any more, deepest first.
-    // The first provided path at or after "directory/" is inside it if any is (sorted set):
+    // The first provided path at or after "directory/" is inside it if any is (sorted):
     // one lookup per directory, not a scan of every file (quadratic past 10,000 files).
     for (const std::string& directory : context.previous->directories) {
-      const auto first = provided.lower_bound(directory + "/");
-      const bool needed = first != provided.end() && is_inside(directory, *first);
+      const DesiredFile* first = first_provided_from(directory + "/");
+      const bool needed = first && is_inside(directory, first->path);
       if (!needed) plan.directories_to_remove.push_back(directory);
     }
     std::sort(plan.directories_to_remove.begin(), plan.directories_to_remove.end(),
@@ -320,7 +346,7 @@ Plan make_plan(Composition composition, const PlanContext& context, const Rules&
 
   std::vector<std::string> missing;
   for (const std::string& required : rules.required) {
-    const bool planned = provided.count(required) > 0;
+    const bool planned = is_provided(required);
     SafeDir::Entry entry;
     const bool present = context.dest && context.dest->lookup(required, entry) == 0 &&
                          entry.type == SafeDir::Entry::Type::file;

@@ -153,6 +153,16 @@ void AtomicFile::write_verified(const std::string& data) {
   compare_back(start, data.data(), data.size(), true);
 }
 
+void AtomicFile::append_verified(std::string_view data) {
+  const uint64_t start = size_;
+  append(data.data(), data.size());
+  compare_back(start, data.data(), data.size(), false);
+}
+
+void AtomicFile::end_verified() {
+  compare_back(size_, nullptr, 0, true);
+}
+
 std::string AtomicFile::copy_from(const std::string& source, const std::string& source_shown) {
   FileDescriptor in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) throw InputError(errno_message("cannot read " + source_shown, errno));

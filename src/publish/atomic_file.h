@@ -7,6 +7,7 @@
 #include "util/fs.h"
 
 #include <string>
+#include <string_view>
 
 namespace config_init::publish {
 
@@ -27,6 +28,10 @@ public:
   // Writes all of `data`, reads it back and compares. Throws IoError (the previous
   // version is kept) when the file does not hold exactly the bytes written.
   void write_verified(const std::string& data);
+  // Writes `data` after what is written, reads it back and compares (a file made piece by
+  // piece); end_verified() then checks that nothing follows. Throws IoError.
+  void append_verified(std::string_view data);
+  void end_verified();
   // Copies the file at `source`, reading back each block it writes and comparing it; returns
   // the source's identity (util/identity.h) as it was once copied, so the caller can tell
   // whether it changed since it was hashed. Throws IoError for the destination (including

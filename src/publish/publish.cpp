@@ -368,7 +368,7 @@ PublishReport Publisher::publish_files(const plan::Plan& plan) {
   return report;
 }
 
-void Publisher::publish_state(const std::optional<std::string>& manifest) {
+void Publisher::publish_state(const state::Manifest* manifest) {
   // 3. config-init's state describes the files as they are now (a rename changes their
   //    ctime); its data is flushed with the renames above. Merge bases and the manifest
   //    are renamed only once the files' renames are durable: a base must never run ahead
@@ -382,7 +382,8 @@ void Publisher::publish_state(const std::optional<std::string>& manifest) {
     AtomicFile out(phases_->state_directories.fd_for(state::manifest_path),
                    split_path(state::manifest_path).second, shown(dest_, state::manifest_path),
                    0644);
-    out.write_verified(*manifest);
+    state::serialize(*manifest, [&out](std::string_view piece) { out.append_verified(piece); });
+    out.end_verified();
     stage(std::move(out), state::manifest_path, state_files);
   }
   if (phases_->files_changed || state_files.size() > 0) flush_filesystem(dest_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "plan/plan.h"
+#include "state/manifest.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/safe_dir.h"
@@ -41,7 +42,7 @@ struct PublishReport {
 // as they are once in place before the state is written:
 //   Publisher publisher(dest, rules);
 //   const PublishReport report = publisher.publish_files(plan);
-//   publisher.publish_state(manifest_for(report));
+//   publisher.publish_state(&manifest_for(report));
 // Destroyed before publish_state, it removes its temporaries (the files stay as published).
 class Publisher {
 public:
@@ -61,9 +62,10 @@ public:
   // every file as it was (files already renamed stay complete).
   PublishReport publish_files(const plan::Plan& plan);
 
-  // Writes `manifest` (nullopt: keep the current one), flushes once, and renames the merge
-  // bases and the manifest into place. Call after publish_files. Throws IoError.
-  void publish_state(const std::optional<std::string>& manifest);
+  // Writes `manifest` (nullptr: keep the current one) piece by piece as it is serialized,
+  // each piece read back and compared, flushes once, and renames the merge bases and the
+  // manifest into place. Call after publish_files. Throws IoError.
+  void publish_state(const state::Manifest* manifest);
 
 private:
   struct Phases;

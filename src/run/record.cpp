@@ -16,9 +16,10 @@ state::Manifest record_run(const std::vector<layers::Layer>& layers,
   for (size_t i = 0; i < layers.size(); ++i) {
     const layers::Layer& layer = layers[i];
     manifest.layers.push_back(state::ManifestLayer{layer.spec.root, layer.present,
-                                                   layer.spec.secret, layer.files.size(),
+                                                   layer.spec.secret, layer_digests[i].size,
                                                    layer_digests[i].sha256});
   }
+  manifest.files.reserve(plan.changes.size());
   for (const plan::Change& change : plan.changes) {
     const plan::DesiredFile& file = change.file;
     if (change.action == plan::Action::remove) continue;

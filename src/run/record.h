@@ -11,7 +11,8 @@
 
 namespace config_init::run {
 
-// The manifest after publishing `plan`: every file written or unchanged with its digest,
+// The manifest after publishing `plan` (`layers` for their specs only; `layer_digests`
+// gives each one's digest and number of files): every file written or unchanged with its digest,
 // mode, layers, identity (as `report` saw it after the renames) and merge base; seeded files
 // the app owns keep their `previous` record; directories config-init created, now or before,
 // minus those removed; `sources`, the layer files hashed, sorted by path.

@@ -83,6 +83,10 @@ Outcome materialize_once(const Settings& settings, Log& log, const std::string& 
     Inputs inputs = read_and_compose(settings.layers, settings.rules, log, previous.get());
     layers = std::move(inputs.layers);
     composition = std::move(inputs.composition);
+    // The listings are composed: what the rest of the run needs is in the composition (the
+    // per-layer counts in its layer digests). Freed now, not held to the end (issue 15).
+    for (layers::Layer& layer : layers)
+      std::vector<layers::SourceFile>().swap(layer.files);
   } catch (const InputError&) {
     if (dest) dest->undo_created();
     throw;
@@ -120,13 +124,15 @@ Outcome materialize_once(const Settings& settings, Log& log, const std::string& 
   std::optional<state::Manifest> record =
       record_run(layers, layer_digests, plan, previous.get(), report, std::move(sources));
   schema::record(schemas, *record);
-  // Neither the last run's records nor the new ones are needed once the new manifest's text
-  // is made: freed as soon as possible, not held together with that text (issue 15).
+  // The last run's records are not needed any more. The new manifest's text is never held
+  // whole (some 700 bytes per file): hashed as it is made, then, when it differs from the
+  // last one, made again straight into its temporary file (issue 15).
   previous.manifest.reset();
-  std::string manifest = state::serialize(*record);
+  Sha256 digest;
+  state::serialize(*record, [&digest](std::string_view piece) { digest.update(piece); });
+  const bool same = previous.digest == digest.hex_digest();
+  publisher.publish_state(same ? nullptr : &*record);
   record.reset();
-  const bool same = previous.digest == Sha256::of(manifest);
-  publisher.publish_state(same ? std::nullopt : std::optional<std::string>(std::move(manifest)));
   log_changes(plan, report, layers, log);
 
   const Outcome outcome = count_outcome(plan, report, layers.size(), elapsed_ms(start));

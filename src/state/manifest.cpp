@@ -281,15 +281,29 @@ const Schema manifest_schema{manifest_fields, std::size(manifest_fields)};
   throw InputError(std::string(manifest_path) + ": cannot write JSON: invalid UTF-8");
 }
 
-void append_string(std::string& out, const std::string& text) {
-  out += '"';
-  if (!json::append_string(out, text)) throw_invalid_utf8(text);
-  out += '"';
+// Where the JSON goes: `text`, handed to `sink` (when set) in pieces once it holds at least
+// `piece_size` bytes at the end of a record, so that a large manifest is never held whole.
+struct Output {
+  static constexpr size_t piece_size = 64 * 1024;
+  std::string text;
+  const std::function<void(std::string_view)>* sink = nullptr;
+  void record_done() {
+    if (sink && text.size() >= piece_size) {
+      (*sink)(text);
+      text.clear();
+    }
+  }
+};
+
+void append_string(Output& out, const std::string& text) {
+  out.text += '"';
+  if (!json::append_string(out.text, text)) throw_invalid_utf8(text);
+  out.text += '"';
 }
 
-void new_line(std::string& out, int indent) {
-  out += '\n';
-  out.append(static_cast<size_t>(indent), ' ');
+void new_line(Output& out, int indent) {
+  out.text += '\n';
+  out.text.append(static_cast<size_t>(indent), ' ');
 }
 
 bool is_empty(const Field& field, const void* record) {
@@ -306,9 +320,9 @@ bool is_empty(const Field& field, const void* record) {
   }
 }
 
-void write_record(std::string& out, const Schema& schema, const void* record, int indent);
+void write_record(Output& out, const Schema& schema, const void* record, int indent);
 
-void write_value(std::string& out, const Field& field, const void* record, int indent) {
+void write_value(Output& out, const Field& field, const void* record, int indent) {
   void* value = field.member ? field.member(const_cast<void*>(record)) : nullptr;
   switch (field.kind) {
   case Kind::string:
@@ -319,13 +333,13 @@ void write_value(std::string& out, const Field& field, const void* record, int i
     }
     break;
   case Kind::integer:
-    out += std::to_string(static_cast<int64_t>(field.get(record)));
+    out.text += std::to_string(static_cast<int64_t>(field.get(record)));
     break;
   case Kind::unsigned64:
-    out += std::to_string(field.get(record));
+    out.text += std::to_string(field.get(record));
     break;
   case Kind::boolean:
-    out += *static_cast<const bool*>(value) ? "true" : "false";
+    out.text += *static_cast<const bool*>(value) ? "true" : "false";
     break;
   case Kind::octal: {
     char digits[8]; // at most 7 digits, as always
@@ -339,68 +353,43 @@ void write_value(std::string& out, const Field& field, const void* record, int i
                              ? static_cast<const std::vector<std::string>*>(value)->size()
                              : field.items->size(value);
     if (count == 0) {
-      out += "[]";
+      out.text += "[]";
       break;
     }
-    out += '[';
+    out.text += '[';
     for (size_t i = 0; i < count; ++i) {
-      if (i != 0) out += ',';
+      if (i != 0) out.text += ',';
       new_line(out, indent + 2);
       if (field.kind == Kind::strings) {
         append_string(out, (*static_cast<const std::vector<std::string>*>(value))[i]);
       } else {
         write_record(out, *field.items, field.items->at(value, i), indent + 2);
+        out.record_done();
       }
     }
     new_line(out, indent);
-    out += ']';
+    out.text += ']';
     break;
   }
   }
 }
 
 // A record whose "{" is at `indent`.
-void write_record(std::string& out, const Schema& schema, const void* record, int indent) {
-  out += '{';
+void write_record(Output& out, const Schema& schema, const void* record, int indent) {
+  out.text += '{';
   bool first = true;
   for (const Field* field = schema.fields; field != schema.fields + schema.count; ++field) {
     if (field->need == Need::optional && is_empty(*field, record)) continue;
-    if (!first) out += ',';
+    if (!first) out.text += ',';
     first = false;
     new_line(out, indent + 2);
-    out += '"';
-    out += field->name;
-    out += "\": ";
+    out.text += '"';
+    out.text += field->name;
+    out.text += "\": ";
     write_value(out, *field, record, indent + 2);
   }
   new_line(out, indent);
-  out += '}';
-}
-
-// A generous guess of the serialized size, so that the string is allocated once.
-size_t estimated_size(const Schema& schema, const void* record, size_t indent) {
-  size_t size = 4 + indent;
-  for (const Field* field = schema.fields; field != schema.fields + schema.count; ++field) {
-    size += indent + 8 + field->name.size();
-    void* value = field->member ? field->member(const_cast<void*>(record)) : nullptr;
-    switch (field->kind) {
-    case Kind::string:
-      size += static_cast<const std::string*>(value)->size() + 16;
-      break;
-    case Kind::strings:
-      for (const std::string& item : *static_cast<const std::vector<std::string>*>(value))
-        size += indent + 6 + item.size();
-      break;
-    case Kind::records:
-      for (size_t i = 0, n = field->items->size(value); i < n; ++i)
-        size += estimated_size(*field->items, field->items->at(value, i), indent + 4);
-      break;
-    default:
-      size += 24;
-      break;
-    }
-  }
-  return size + size / 8; // escapes
+  out.text += '}';
 }
 
 // --- reading -----------------------------------------------------------------------
@@ -743,6 +732,10 @@ Manifest Reader::finish() {
   if (!top_is_object_) throw InputError(name_ + ": not a config-init manifest (not an object)");
   const std::string error = check_record(manifest_schema, &manifest_, 0);
   if (!error.empty()) throw InputError(name_ + ": " + error);
+  // The records grew by doubling while read: trimmed to their size, as they are kept for
+  // the whole run (a quarter of a large manifest's memory, on average).
+  manifest_.files.shrink_to_fit();
+  manifest_.sources.shrink_to_fit();
   return std::move(manifest_);
 }
 
@@ -762,19 +755,27 @@ const ManifestSource* Manifest::find_source(const std::string& real_path) const 
   return it != sources.end() && it->real_path == real_path ? &*it : nullptr;
 }
 
-std::string serialize(const Manifest& manifest) {
-  std::string out;
-  out.reserve(estimated_size(manifest_schema, &manifest, 0));
+void serialize(const Manifest& manifest, const std::function<void(std::string_view)>& sink) {
+  Output out;
+  out.sink = &sink;
+  out.text.reserve(Output::piece_size + 4096);
   write_record(out, manifest_schema, &manifest, 0);
-  out += '\n';
-  return out;
+  out.text += '\n';
+  sink(out.text);
 }
 
-Manifest parse_manifest(const std::string& content, const std::string& name) {
-  if (content.size() > max_manifest_size) {
+std::string serialize(const Manifest& manifest) {
+  Output out;
+  write_record(out, manifest_schema, &manifest, 0);
+  out.text += '\n';
+  return std::move(out.text);
+}
+
+Manifest parse_manifest(const std::string& content, const std::string& name, size_t limit) {
+  if (content.size() > limit) {
     throw InputError(name + ": " + std::to_string(content.size()) +
-                     " bytes is larger than the limit for manifests (" +
-                     std::to_string(max_manifest_size) + " bytes)");
+                     " bytes is larger than the limit for manifests (" + std::to_string(limit) +
+                     " bytes)");
   }
   const char* progress = content.data();
   Reader reader(content, name, progress);

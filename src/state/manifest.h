@@ -5,8 +5,10 @@
 #include "util/safe_dir.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <vector>
 
@@ -22,9 +24,9 @@ constexpr const char* in_progress_path = ".config-init/in-progress";
 // The largest manifest read. Not the 16 MiB limit of structured files: a manifest takes
 // about 700 bytes per managed file (more with long layer paths), so 16 MiB would refuse the
 // manifest of some 22,000 files and the next run would take every file for one it never
-// managed. 128 MiB is some 180,000 files (layers::read_layer reads at most 100,000 entries
-// per layer).
-constexpr size_t max_manifest_size = 128 * 1024 * 1024;
+// managed. 1 GiB is some 1,500,000 files (layers::read_layer reads at most 1,000,000
+// entries per layer).
+constexpr size_t max_manifest_size = 1024 * 1024 * 1024;
 
 struct ManifestFile {
   std::string path; // relative to DEST
@@ -82,11 +84,15 @@ struct Manifest {
 // without them gives the bytes it always did. Throws InputError for a string that is not
 // valid UTF-8.
 std::string serialize(const Manifest& manifest);
+// The same bytes, handed to `sink` in pieces of about 64 KiB as they are made: the text of
+// a large manifest (some 700 bytes per file) is never held whole.
+void serialize(const Manifest& manifest, const std::function<void(std::string_view)>& sink);
 
 // Parses manifest JSON. Throws InputError naming `name` when it is not a manifest (also
-// for invalid JSON). Optional fields that are absent parse as empty; present, they must
-// have their kind, and a source's path must be absolute.
-Manifest parse_manifest(const std::string& text, const std::string& name);
+// for invalid JSON) or is larger than `limit` bytes. Optional fields that are absent parse
+// as empty; present, they must have their kind, and a source's path must be absolute.
+Manifest parse_manifest(const std::string& text, const std::string& name,
+                        size_t limit = max_manifest_size);
 
 // The bytes of DEST's manifest; nullopt when there is none. Throws IoError.
 std::optional<std::string> read_manifest_text(const SafeDir& dest);

@@ -102,8 +102,11 @@ TEST_SUITE("publish::Publisher") {
       CHECK_FALSE(dest.exists(state::base_path("top.json")));
       CHECK(publish::interrupted_run(dest.dir));
 
-      publisher.publish_state(std::string("MANIFEST"));
-      CHECK(read_file(dest / state::manifest_path) == "MANIFEST");
+      state::Manifest manifest;
+      manifest.tool_version = "test";
+      manifest.directories = {"a", "a/b"};
+      publisher.publish_state(&manifest);
+      CHECK(read_file(dest / state::manifest_path) == state::serialize(manifest));
       CHECK(dest.mode(state::manifest_path) == 0644);
       CHECK(read_file(dest / state::base_path("top.json")) == "{}");
       CHECK(dest.mode(state::base_path("top.json")) == 0600);
@@ -125,8 +128,8 @@ TEST_SUITE("publish::Publisher") {
     CHECK(dest.mode("x.txt") == 0644);
     CHECK(read_file(dest / "x.txt") == "abc");
     CHECK(report.identities.at("x.txt") == dest.identity("x.txt"));
-    publisher.publish_state(std::nullopt);
-    CHECK_FALSE(dest.exists(state::manifest_path)); // nullopt keeps the current one (none)
+    publisher.publish_state(nullptr);
+    CHECK_FALSE(dest.exists(state::manifest_path)); // nullptr keeps the current one (none)
   }
 
   TEST_CASE("stale files go with their merge bases, and the directories they emptied") {

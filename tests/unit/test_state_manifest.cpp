@@ -243,6 +243,44 @@ TEST_SUITE("state::manifest") {
     CHECK(same_records(parsed, m));
   }
 
+  TEST_CASE("written in pieces, a manifest is the same bytes, never held whole") {
+    std::string joined;
+    size_t pieces = 0;
+    state::serialize(golden_manifest(), [&](std::string_view piece) {
+      joined += piece;
+      ++pieces;
+    });
+    CHECK(joined == golden_text);
+    CHECK(pieces == 1); // smaller than one piece
+
+    // 3,000 files: some 900 KB of text, handed over in pieces of about 64 KiB, each ending
+    // where a record ends.
+    Manifest large = golden_manifest();
+    for (int i = 0; i < 3000; ++i) {
+      state::ManifestFile file = large.files[0];
+      file.path = "skills/s" + std::to_string(100000 + i) + "/SKILL.md";
+      large.files.push_back(file);
+    }
+    std::sort(
+        large.files.begin(), large.files.end(),
+        [](const state::ManifestFile& a, const state::ManifestFile& b) { return a.path < b.path; });
+    joined.clear();
+    size_t largest = 0;
+    std::vector<char> last_bytes;
+    state::serialize(large, [&](std::string_view piece) {
+      joined += piece;
+      largest = std::max(largest, piece.size());
+      last_bytes.push_back(piece.back());
+    });
+    CHECK(joined == state::serialize(large));
+    CHECK(same_records(state::parse_manifest(joined, name), large));
+    CHECK(last_bytes.size() > 10);
+    CHECK(largest < 80 * 1024);
+    for (size_t i = 0; i + 1 < last_bytes.size(); ++i)
+      CHECK(last_bytes[i] == '}');
+    CHECK(last_bytes.back() == '\n');
+  }
+
   TEST_CASE("an empty manifest is written with empty arrays and without sources") {
     CHECK(state::serialize(Manifest{}) == "{\n  \"version\": 1,\n  \"tool\": \"config-init \",\n"
                                           "  \"layers\": [],\n  \"files\": [],\n"
@@ -552,11 +590,17 @@ TEST_SUITE("state::manifest") {
   }
 
   TEST_CASE("a manifest over the size limit is refused before it is parsed") {
-    const std::string text =
-        "{\"version\": 1, \"x\": \"" + std::string(state::max_manifest_size, 'x') + "\"}";
-    CHECK(error_of(text) == name + ": " + std::to_string(text.size()) +
-                                " bytes is larger than the limit for manifests (134217728 "
-                                "bytes)");
+    // (The limit is 1 GiB: a smaller one here, not a 1 GiB string.)
+    const std::string text = "{\"version\": 1, \"x\": \"" + std::string(4096, 'x') + "\"}";
+    CHECK_THROWS_WITH_AS(state::parse_manifest(text, name, 4096),
+                         (name + ": 4119 bytes is larger than the limit for manifests (4096 "
+                                 "bytes)")
+                             .c_str(),
+                         InputError);
+    CHECK_NOTHROW(state::parse_manifest("{\"version\": 1, \"tool\": \"config-init\", "
+                                        "\"layers\": [], \"files\": []}",
+                                        name, 4096));
+    CHECK(state::max_manifest_size == 1024u * 1024 * 1024);
   }
 
   TEST_CASE("a manifest larger than the limit for structured files is read (45,000 files)") {
