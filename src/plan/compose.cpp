@@ -24,7 +24,8 @@ using layers::SourceFile;
 struct Source {
   const Layer* layer = nullptr;
   const SourceFile* file = nullptr;
-  std::string name; // as messages show it: "<layer root>/<path>"
+  // As messages show it: "<layer root>/<path>" (made when needed, not kept per file).
+  std::string name() const { return layer->spec.root + "/" + file->path; }
   std::string content;
   Digest digest;
   bool hashed = false; // `digest` (or `error`) known already (hash_sources)
@@ -43,7 +44,6 @@ SourcesByPath group_by_path(const std::vector<Layer>& layers) {
       Source source;
       source.layer = &layer;
       source.file = &file;
-      source.name = layer.spec.root + "/" + file.path;
       by_path[file.path].push_back(std::move(source));
     }
   }
@@ -53,8 +53,8 @@ SourcesByPath group_by_path(const std::vector<Layer>& layers) {
          slash = path.find('/', slash + 1)) {
       const auto parent = by_path.find(path.substr(0, slash));
       if (parent != by_path.end()) {
-        throw InputError(parent->second.front().name + " is a file, but " + sources.front().name +
-                         " needs it to be a directory");
+        throw InputError(parent->second.front().name() + " is a file, but " +
+                         sources.front().name() + " needs it to be a directory");
       }
     }
   }
@@ -124,7 +124,7 @@ void hash_sources(const std::vector<Source*>& sources) {
 }
 
 InputError changed_while_read(const Source& source) {
-  return InputError(source.name + " changed while config-init was reading it; run again");
+  return InputError(source.name() + " changed while config-init was reading it; run again");
 }
 
 // Reads (structured) or hashes (other) one source; validates structured files, and keeps
@@ -141,28 +141,28 @@ void load(Source& source, std::optional<formats::Format> format, bool to_merge,
       return;
     }
     if (!source.hashed) source.error = hash_file(source.file->real_path, source.digest);
-    if (source.error) throw InputError(errno_message("cannot read " + source.name, source.error));
+    if (source.error) throw InputError(errno_message("cannot read " + source.name(), source.error));
     if (source.changed) throw changed_while_read(source);
     return;
   }
   // Refuse an oversized file before reading it (a sparse 2 GiB file would exhaust memory
   // first), and read at most one byte more than the limit in case it grew meanwhile.
   const auto too_big = [&](uint64_t size) {
-    return InputError(source.name + ": " + std::to_string(size) +
+    return InputError(source.name() + ": " + std::to_string(size) +
                       " bytes is larger than the limit for structured files (" +
                       std::to_string(formats::max_structured_file_size) + " bytes)");
   };
   if (source.file->size > formats::max_structured_file_size) throw too_big(source.file->size);
   {
     FileDescriptor fd(::open(source.file->real_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) throw InputError(errno_message("cannot read " + source.name, errno));
+    if (!fd.valid()) throw InputError(errno_message("cannot read " + source.name(), errno));
     source.content.clear();
     source.content.reserve(static_cast<size_t>(source.file->size));
     char buffer[64 * 1024];
     for (;;) {
       const ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
       if (count < 0 && errno == EINTR) continue;
-      if (count < 0) throw InputError(errno_message("cannot read " + source.name, errno));
+      if (count < 0) throw InputError(errno_message("cannot read " + source.name(), errno));
       if (count == 0) break;
       source.content.append(buffer, static_cast<size_t>(count));
       if (source.content.size() > formats::max_structured_file_size)
@@ -170,19 +170,19 @@ void load(Source& source, std::optional<formats::Format> format, bool to_merge,
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
-      throw InputError(errno_message("cannot read " + source.name, errno));
+      throw InputError(errno_message("cannot read " + source.name(), errno));
     if (source_identity(st) != source.file->identity) throw changed_while_read(source);
   }
   source.digest = Digest{Sha256::of(source.content), source.content.size()};
   try {
     if (to_merge) {
-      source.tree = formats::parse(*format, source.content, source.name);
+      source.tree = formats::parse(*format, source.content, source.name());
     } else {
-      formats::validate(*format, source.content, source.name);
+      formats::validate(*format, source.content, source.name());
     }
   } catch (const InputError& error) {
     if (!source.layer->spec.secret) throw;
-    throw InputError(redacted(error.what(), source.name, *format));
+    throw InputError(redacted(error.what(), source.name(), *format));
   }
 }
 
@@ -237,6 +237,7 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
   std::vector<Sha256> layer_hashes(layers.size());
   Composition composition;
 
+  composition.files.reserve(by_path.size());
   // The unstructured files to hash (not ignored, not known from the last run), all at once.
   // Small files that will be written are read now and kept, within a budget.
   std::vector<Source*> to_hash;
