@@ -344,7 +344,7 @@ def test_sidecar_resources_suit_a_long_running_process(tools, tmp_path):
     r = render(tools, tmp_path, values_for("codex", True, mode="sidecar"))
     res = r.init_containers[0]["resources"]
     assert res["requests"] == {"cpu": "10m", "memory": "16Mi"}
-    assert res["limits"]["memory"] == "128Mi"
+    assert res["limits"]["memory"] == "256Mi"
     custom = {"requests": {"cpu": "5m", "memory": "24Mi"}, "limits": {"cpu": "200m", "memory": "64Mi"}}
     r = render(tools, tmp_path / "custom", values_for(
         "codex", True, configInit={"enabled": True, "mode": "sidecar", "resources": custom}))

@@ -61,7 +61,7 @@ Call with a dict:
     extraArgs      list     appended to the materialize/watch arguments, e.g. (list "--strict")
     extraVolumeMounts list  more volumeMounts (e.g. a volume holding a --spec file)
     env            list     container env
-    resources      map      container resources (default: 10m/16Mi requests, 128Mi limit).
+    resources      map      container resources (default: 10m/16Mi requests, 256Mi limit).
                             A sidecar holds them for the pod's lifetime and its requests
                             add to the app's (an init container's only need to fit beside
                             them); watch is idle between changes and its memory stays flat,
@@ -149,7 +149,7 @@ subPath mount never receives updates, and config-init understands the kubelet's
   securityContext:
     {{- include "config-init.securityContext" (dict "runAsUser" .runAsUser "runAsGroup" .runAsGroup "readOnlyRootFilesystem" true) | nindent 4 }}
   resources:
-    {{- toYaml (default (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "memory" "128Mi")) .resources) | nindent 4 }}
+    {{- toYaml (default (dict "requests" (dict "cpu" "10m" "memory" "16Mi") "limits" (dict "memory" "256Mi")) .resources) | nindent 4 }}
   terminationMessagePolicy: FallbackToLogsOnError
   {{- if eq $mode "sidecar" }}
   {{- $status := list "/usr/local/bin/config-init" "status" "--dest" $dest }}
