@@ -78,8 +78,8 @@ def small_files(count, version):
 
 def test_peak_memory_per_file_of_20000_small_files(tmp, measure):
     """Issue 15: what a run holds per managed file stays small. Measured (static release
-    build, 2026-12): these 21,000 managed files peak at 47 MB on the first run and 76 MB on
-    the re-run where every file changed (71 MB unchanged), some 3 KB per file; before the
+    build, 2026-12): these 21,000 managed files peak at 45 MB on the first run and 68 MB on
+    the re-run where every file changed (65 MB unchanged), some 3 KB per file; before the
     manifest was streamed and the listings freed, 68 and 89 MB, and before issue 15, 70 and
     98 MB. The bound, 100 MB, leaves some 30% for allocator and machine variance: per-file
     records growing back by a third fail it."""
