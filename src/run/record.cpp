@@ -7,6 +7,30 @@
 
 namespace config_init::run {
 
+namespace {
+
+// A seeded file the app now owns keeps its record while a layer still provides it; a stale
+// file the app changed is no longer config-init's.
+bool keeps_seeded_record(const plan::Change& change) {
+  return change.action == plan::Action::keep && change.file.policy == plan::Policy::seed &&
+         !change.file.layers.empty();
+}
+
+} // namespace
+
+std::optional<state::Manifest> carried_over(const state::Manifest* previous,
+                                            const plan::Plan& plan) {
+  if (!previous) return std::nullopt;
+  state::Manifest carried;
+  for (const plan::Change& change : plan.changes) { // provided files first, in path order
+    if (!keeps_seeded_record(change)) continue;
+    if (const state::ManifestFile* seeded = previous->find(change.file.path))
+      carried.files.push_back(*seeded);
+  }
+  carried.directories = previous->directories;
+  return carried;
+}
+
 state::Manifest record_run(const std::vector<layers::Layer>& layers,
                            const std::vector<Digest>& layer_digests, const plan::Plan& plan,
                            const state::Manifest* previous, const publish::PublishReport& report,
@@ -24,12 +48,8 @@ state::Manifest record_run(const std::vector<layers::Layer>& layers,
     const plan::DesiredFile& file = change.file;
     if (change.action == plan::Action::remove) continue;
     if (change.action == plan::Action::keep) {
-      // A seeded file the app now owns keeps its record while a layer still provides it;
-      // a stale file the app changed is no longer config-init's.
       const state::ManifestFile* seeded = previous ? previous->find(file.path) : nullptr;
-      if (seeded && file.policy == plan::Policy::seed && !file.layers.empty()) {
-        manifest.files.push_back(*seeded);
-      }
+      if (seeded && keeps_seeded_record(change)) manifest.files.push_back(*seeded);
       continue;
     }
     state::ManifestFile entry;
