@@ -76,13 +76,14 @@ struct PlanContext {
   OnDrift on_drift = OnDrift::overwrite;
 };
 
-// Compares `composition` (its files sorted by path, as compose gives them) with the destination.
-// Runtime edits to structured files are three-way merged (base = the layers' result of the last
-// run, kept in .config-init/base/); other drift follows `context.on_drift`. Throws InputError when
-// a path cannot be written without touching something config-init must not (a directory or special
-// file where a file belongs, a symlink or a file where a directory belongs), when a
-// `rules.required` path would be missing, or on drift under OnDrift::fail. Throws IoError when the
-// destination cannot be read.
+// Compares `composition` (its files sorted by path, as compose gives them) with the
+// destination. Runtime edits to structured files are three-way merged (base = the layers'
+// result of the last run, kept in .config-init/base/); other drift follows
+// `context.on_drift`. Throws InputError when a path cannot be written without touching
+// something config-init must not (a directory or special file where a file belongs, a
+// symlink or a file where a directory belongs), when a `rules.required` path would be
+// missing, or on drift under OnDrift::fail. Throws IoError when the destination cannot be
+// read.
 Plan make_plan(Composition composition, const PlanContext& context, const Rules& rules);
 
 } // namespace config_init::plan

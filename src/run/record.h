@@ -12,18 +12,18 @@
 
 namespace config_init::run {
 
-// The manifest after publishing `plan` (`layers` for their specs only; `layer_digests`
-// gives each one's digest and number of files): every file written or unchanged with its digest,
-// mode, layers, identity (as `report` saw it after the renames) and merge base; seeded files
-// the app owns keep their `previous` record (the last run's manifest, or carried_over's part);
-// directories config-init created, now or before, minus those removed; `sources`, the layer files
-// hashed, sorted by path. What record_run reads of the last run's manifest for `plan`: the records
-// of the seeded files it keeps, and the directories config-init created. Kept so that the rest of
-// the last run's records can be freed before publishing (issue 15). nullopt when `previous` is
-// null.
+// What record_run reads of the last run's manifest for `plan`: the records of the seeded
+// files it keeps, and the directories config-init created. Kept so that the rest of the last
+// run's records can be freed before publishing (issue 15). nullopt when `previous` is null.
 std::optional<state::Manifest> carried_over(const state::Manifest* previous,
                                             const plan::Plan& plan);
 
+// The manifest after publishing `plan` (`layers` for their specs only; `layer_digests` gives
+// each one's digest and number of files): every file written or unchanged with its digest,
+// mode, layers, identity (as `report` saw it after the renames) and merge base; seeded files
+// the app owns keep their `previous` record (the last run's manifest, or carried_over's
+// part); directories config-init created, now or before, minus those removed; `sources`, the
+// layer files hashed, sorted by path.
 state::Manifest record_run(const std::vector<layers::Layer>& layers,
                            const std::vector<Digest>& layer_digests, const plan::Plan& plan,
                            const state::Manifest* previous, const publish::PublishReport& report,

@@ -732,8 +732,8 @@ Manifest Reader::finish() {
   if (!top_is_object_) throw InputError(name_ + ": not a config-init manifest (not an object)");
   const std::string error = check_record(manifest_schema, &manifest_, 0);
   if (!error.empty()) throw InputError(name_ + ": " + error);
-  // The records grew by doubling while read: trimmed to their size, as they are kept for
-  // the whole run (a quarter of a large manifest's memory, on average).
+  // The records grew by doubling while read (up to half of the room unused): trimmed to
+  // their size, as a run keeps them while it composes and plans.
   manifest_.files.shrink_to_fit();
   manifest_.sources.shrink_to_fit();
   return std::move(manifest_);
