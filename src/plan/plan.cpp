@@ -286,18 +286,18 @@ Plan make_plan(Composition composition, const PlanContext& context, const Rules&
   // (in `composition` now, in the first `provided` changes once planned), not copied into
   // a set of their own (issue 15: memory per file).
   const size_t provided = composition.files.size();
-  const auto path_less = [](const DesiredFile& file, const std::string& path) {
-    return file.path < path;
-  };
-  size_t stale = 0;
+  // The last run's records no layer provides any more, found before planning so that the
+  // changes are allocated once, at their size.
+  std::vector<const state::ManifestFile*> stale;
   if (context.dest && context.previous) {
     for (const state::ManifestFile& record : context.previous->files) {
-      const auto found = std::lower_bound(composition.files.begin(), composition.files.end(),
-                                          record.path, path_less);
-      if (found == composition.files.end() || found->path != record.path) ++stale;
+      const auto found = std::lower_bound(
+          composition.files.begin(), composition.files.end(), record.path,
+          [](const DesiredFile& file, const std::string& path) { return file.path < path; });
+      if (found == composition.files.end() || found->path != record.path) stale.push_back(&record);
     }
   }
-  plan.changes.reserve(provided + stale);
+  plan.changes.reserve(provided + stale.size());
   for (DesiredFile& file : composition.files) {
     Change change = planner.plan_file(std::move(file));
     if (change.base) {
@@ -325,10 +325,9 @@ Plan make_plan(Composition composition, const PlanContext& context, const Rules&
   };
 
   if (context.dest && context.previous) {
-    for (const state::ManifestFile& record : context.previous->files) {
-      if (is_provided(record.path)) continue;
-      if (settings_for(rules, record.path).policy == Policy::ignore) continue;
-      if (std::optional<Change> change = planner.plan_stale(record)) {
+    for (const state::ManifestFile* record : stale) {
+      if (settings_for(rules, record->path).policy == Policy::ignore) continue;
+      if (std::optional<Change> change = planner.plan_stale(*record)) {
         plan.changes.push_back(std::move(*change));
       }
     }
