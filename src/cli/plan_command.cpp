@@ -69,7 +69,7 @@ int run_plan(const Options& options, Log& log) {
     const plan::DesiredFile& file = change.file;
     std::string line = std::string("  ") + plan_verb(change.action);
     line.resize(13, ' ');
-    out += line + file.path + "  (" + change.reason + ")\n";
+    out += line + file.path + "  (" + std::string(change.reason) + ")\n";
     for (const merge::EditConflict& conflict : change.conflicts) {
       out += "               conflict: the app and the layers both changed " +
              (conflict.key_path.empty() ? std::string("the document") : conflict.key_path) +

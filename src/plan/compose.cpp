@@ -242,10 +242,12 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
   // Small files that will be written are read now and kept, within a budget.
   std::vector<Source*> to_hash;
   uint64_t kept = 0;
+  size_t recorded_sources = 0; // composition.sources, counted to allocate it once
   for (auto& [path, sources] : by_path) {
     if (formats::format_of_path(path) || settings_for(rules, path).policy == Policy::ignore)
       continue;
     for (Source& source : sources) {
+      if (!source.layer->spec.secret) ++recorded_sources;
       const state::ManifestSource* recorded =
           known ? known->find_source(source.file->real_path) : nullptr;
       if (recorded && recorded->identity == source.file->identity) continue;
@@ -258,6 +260,8 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     }
   }
   hash_sources(to_hash);
+  std::vector<Source*>().swap(to_hash);
+  composition.sources.reserve(recorded_sources);
 
   for (auto& [path, sources] : by_path) {
     const PathSettings settings = settings_for(rules, path);

@@ -82,8 +82,7 @@ public:
     if (current_digest == file.digest) return same_content(std::move(file), entry.mode);
     const bool drifted = previous ? current_digest.sha256 != previous->sha256 : true;
     if (!drifted) return make(std::move(file), Action::update, "the layers changed it");
-    return on_drift(std::move(file), previous ? "changed since the last run"
-                                              : "existed before config-init managed it");
+    return on_drift(std::move(file), previous != nullptr);
   }
 
   // True when the merge base stored for `path` is `base` (whose digest is `digest`) already
@@ -152,11 +151,11 @@ private:
     return hash_fd(fd.get(), out);
   }
 
-  Change make(DesiredFile file, Action action, std::string reason) const {
+  Change make(DesiredFile file, Action action, std::string_view reason) const {
     Change change{};
     change.file = std::move(file);
     change.action = action;
-    change.reason = std::move(reason);
+    change.reason = reason;
     if (writes_content(action) || action == Action::unchanged || action == Action::chmod) {
       change.base = layers_bytes(change.file);
     }
@@ -179,12 +178,18 @@ private:
     return make(std::move(file), Action::unchanged, "same content and mode");
   }
 
-  Change on_drift(DesiredFile file, const std::string& why) const {
+  // `managed`: the last run recorded the file (it changed since), else it was there before.
+  Change on_drift(DesiredFile file, bool managed) const {
+    const char* why =
+        managed ? "changed since the last run" : "existed before config-init managed it";
     if (context_.on_drift == OnDrift::fail) {
       throw InputError(shown(file.path) + " " + why + " (--on-drift fail); nothing was written");
     }
     Change change = make(std::move(file), Action::update,
-                         why + "; the app's version is kept under .config-init/backup/");
+                         managed ? "changed since the last run; the app's version is kept under "
+                                   ".config-init/backup/"
+                                 : "existed before config-init managed it; the app's version is "
+                                   "kept under .config-init/backup/");
     change.drifted = true;
     change.backup = true;
     change.unmanaged = !context_.previous || !context_.previous->find(change.file.path);

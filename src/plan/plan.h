@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace config_init::plan {
@@ -39,9 +40,9 @@ inline bool writes_content(Action action) {
 struct Change {
   DesiredFile file; // what P will hold (for remove/keep of stale files: the last record)
   Action action = Action::unchanged;
-  std::string reason;   // why, for the log line ("content differs", "new file", ...)
-  bool drifted = false; // the app changed DEST/P since the last run
-  bool backup = false;  // save the app's version under .config-init/backup/ first
+  std::string_view reason; // why, for the log line ("new file", ...): a static text
+  bool drifted = false;    // the app changed DEST/P since the last run
+  bool backup = false;     // save the app's version under .config-init/backup/ first
   std::vector<merge::EditConflict> conflicts; // keys both the app and the layers changed
   // For structured files: the layers' own result, kept as the next three-way merge base.
   // make_plan releases the bytes (nullopt) once .config-init/base is known to hold them.
@@ -49,7 +50,9 @@ struct Change {
   std::string base_sha256;  // make_plan: the base's digest, kept when its bytes are released
   bool base_stored = false; // .config-init/base already holds exactly this base
   bool has_base() const { return base.has_value() || !base_sha256.empty(); }
-  std::string identity;   // unchanged files: DEST/P's identity (util/identity.h)
+  // DEST/P's identity (util/identity.h): of unchanged files when planned, of files written
+  // or chmodded once published (publish::Publisher::publish_files).
+  std::string identity;
   bool unmanaged = false; // (with backup) DEST/P existed before config-init managed it
   // Structured files updated: DEST/P's identity when the plan read it, checked again just
   // before the rename (publish::DestinationChanged). Empty otherwise.

@@ -74,18 +74,19 @@ public:
   }
 
   // `expected`: nullopt to rename unconditionally; "" when DEST/P must not exist; else the
-  // identity DEST/P must still have.
-  void add(const std::string& relative, std::string temp,
-           std::optional<std::string> expected = std::nullopt) {
+  // identity DEST/P must still have. `identity` (when set) receives DEST/P's identity once
+  // renamed.
+  void add(const std::string& relative, std::string temp, std::optional<std::string> expected,
+           std::string* identity) {
     auto [directory, name] = split_path(relative);
-    staged_.push_back(
-        Staged{std::move(directory), std::move(name), std::move(temp), std::move(expected)});
+    staged_.push_back(Staged{std::move(directory), std::move(name), std::move(temp),
+                             std::move(expected), identity});
   }
   size_t size() const { return staged_.size(); }
 
-  // Renames every staged file into place, in the order added, and records each one's
-  // identity in `identities` (when given). Throws IoError.
-  void rename_all(std::map<std::string, std::string>* identities) {
+  // Renames every staged file into place, in the order added, and records the identities
+  // asked for. Throws IoError.
+  void rename_all() {
     DirectoryCursor cursor(dest_);
     for (; renamed_ < staged_.size(); ++renamed_) {
       const Staged& file = staged_[renamed_];
@@ -99,12 +100,12 @@ public:
       if (!error) error = checked_rename(fd, file, relative, ours);
       if (error)
         throw IoError(errno_message("cannot rename into place " + shown(dest_, relative), error));
-      if (identities) {
+      if (file.identity) {
         struct stat st {};
         if (::fstatat(fd, file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
           throw IoError(errno_message("cannot stat " + shown(dest_, relative), errno));
         // Replaced by the app already: no identity, so that the next run reads it.
-        (*identities)[relative] = st.st_ino == ours.st_ino ? file_identity(st) : std::string();
+        *file.identity = st.st_ino == ours.st_ino ? file_identity(st) : std::string();
       }
     }
   }
@@ -115,6 +116,7 @@ private:
     std::string name;
     std::string temp;
     std::optional<std::string> expected;
+    std::string* identity; // where DEST/P's identity goes once renamed, or nullptr
   };
 
   // Renames `file` into place in directory `fd`, checking that DEST/P is what the plan
@@ -223,8 +225,8 @@ private:
 // Stages a written, verified temporary file. (Starting each large file's writeback early
 // with sync_file_range was measured: it made writing 200 files of 1 MiB 3x slower.)
 void stage(AtomicFile out, const std::string& relative, StagedFiles& staged,
-           std::optional<std::string> expected = std::nullopt) {
-  staged.add(relative, out.release(), std::move(expected));
+           std::optional<std::string> expected = std::nullopt, std::string* identity = nullptr) {
+  staged.add(relative, out.release(), std::move(expected), identity);
 }
 
 // What DEST/P must still be just before a structured file's rename: the file the plan read
@@ -236,13 +238,12 @@ std::optional<std::string> expected_at_rename(const plan::Change& change) {
   return std::nullopt;
 }
 
-// Records the identity of the file `fd` (at `relative`) for the manifest.
-void record_identity(const SafeDir& dest, int fd, const std::string& relative,
-                     PublishReport& report) {
+// The identity of the file `fd` (at `relative`), for the manifest.
+std::string identity_of(const SafeDir& dest, int fd, const std::string& relative) {
   struct stat st {};
   if (::fstat(fd, &st) != 0)
     throw IoError(errno_message("cannot stat " + shown(dest, relative), errno));
-  report.identities[relative] = file_identity(st);
+  return file_identity(st);
 }
 
 // Removes `relative` (a file, or an empty directory with AT_REMOVEDIR) without following
@@ -301,7 +302,7 @@ Publisher::Publisher(const SafeDir& dest, const plan::Rules& rules)
 
 Publisher::~Publisher() = default;
 
-PublishReport Publisher::publish_files(const plan::Plan& plan) {
+PublishReport Publisher::publish_files(plan::Plan& plan) {
   InProgress& in_progress = phases_->in_progress;
   const SafeDir& dest = dest_;
   PublishReport report;
@@ -315,14 +316,14 @@ PublishReport Publisher::publish_files(const plan::Plan& plan) {
   //    so a failure (or a source that changed) leaves the destination as it was.
   StagedFiles content(dest);
   Directories directories(dest, rules_.directory_mode, rules_.owner, &report.directories_created);
-  for (const plan::Change& change : plan.changes) {
+  for (plan::Change& change : plan.changes) {
     const plan::DesiredFile& file = change.file;
     if (change.action == plan::Action::chmod) {
       FileDescriptor fd;
       int error = dest.open_file(file.path, fd);
       if (!error && ::fchmod(fd.get(), file.mode) != 0) error = errno;
       if (error) throw IoError(errno_message("cannot chmod " + shown(dest, file.path), error));
-      record_identity(dest, fd.get(), file.path, report); // a chmod changes the ctime
+      change.identity = identity_of(dest, fd.get(), file.path); // a chmod changes the ctime
       continue;
     }
     if (!plan::writes_content(change.action)) continue;
@@ -341,7 +342,7 @@ PublishReport Publisher::publish_files(const plan::Plan& plan) {
     }
     if (rules_.owner) out.set_owner(rules_.owner->first, rules_.owner->second);
     report.bytes_written += file.digest.size;
-    stage(std::move(out), file.path, content, expected_at_rename(change));
+    stage(std::move(out), file.path, content, expected_at_rename(change), &change.identity);
   }
   report.files_written = content.size();
 
@@ -360,7 +361,7 @@ PublishReport Publisher::publish_files(const plan::Plan& plan) {
 
   // 2. Durability before visibility: the data is on disk before any rename.
   if (content.size() + state_files.size() > 0) flush_filesystem(dest);
-  content.rename_all(&report.identities);
+  content.rename_all();
   remove_stale(dest, plan, report);
   phases_->files_changed = content.size() > 0 || !plan.directories_to_remove.empty() ||
                            plan.count(plan::Action::remove) > 0 ||
@@ -387,7 +388,7 @@ void Publisher::publish_state(const state::Manifest* manifest) {
     stage(std::move(out), state::manifest_path, state_files);
   }
   if (phases_->files_changed || state_files.size() > 0) flush_filesystem(dest_);
-  state_files.rename_all(nullptr);
+  state_files.rename_all();
 }
 
 void write_file_atomically(const SafeDir& dest, const std::string& relative,

@@ -12,7 +12,6 @@
 #include "util/log.h"
 #include "util/safe_dir.h"
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,8 +33,6 @@ struct PublishReport {
   std::vector<std::string> directories_created;
   std::vector<std::string> directories_removed;
   std::vector<std::pair<std::string, std::string>> backups; // (path, backup path)
-  // Identity (state::file_identity) of each file written or chmodded, after the change.
-  std::map<std::string, std::string> identities;
 };
 
 // Applies a plan to a destination in two phases, so that the caller can describe the files
@@ -57,10 +54,12 @@ public:
   // Just before each structured file's rename, checks that DEST/P is still the file the
   // plan merged (its identity; for a new file: that none appeared) and throws
   // DestinationChanged when not.
+  // Each change written or chmodded gets the identity (util/identity.h) of DEST/P after
+  // the change in its `identity`, for the manifest (none: the app replaced it meanwhile).
   // Throws IoError on any write, flush, rename, removal or verification failure, InputError
   // when a source file changed since it was planned; a failure before the renames leaves
   // every file as it was (files already renamed stay complete).
-  PublishReport publish_files(const plan::Plan& plan);
+  PublishReport publish_files(plan::Plan& plan);
 
   // Writes `manifest` (nullptr: keep the current one) piece by piece as it is serialized,
   // each piece read back and compared, flushes once, and renames the merge bases and the

@@ -40,7 +40,7 @@ void log_changes(const plan::Plan& plan, const publish::PublishReport& report,
                {{"action", "conflict"}, {"path", file.path}, {"key", conflict.key_path}});
     }
     const std::string verb = plan::action_verb(change.action);
-    std::string reason = change.reason;
+    std::string reason(change.reason);
     if (plan::writes_content(change.action)) {
       const std::string sources = describe_sources(file, layers);
       reason += (sources.empty() ? "" : "; " + sources) + "; " + std::to_string(file.digest.size) +

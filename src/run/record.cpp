@@ -62,8 +62,7 @@ state::Manifest record_run(const std::vector<layers::Layer>& layers,
     entry.policy = plan::policy_name(file.policy);
     entry.merged = file.merged;
     entry.secret = file.secret;
-    const auto written = report.identities.find(file.path);
-    entry.identity = written != report.identities.end() ? written->second : change.identity;
+    entry.identity = change.identity;
     if (change.has_base())
       entry.base_sha256 =
           change.base_sha256.empty() ? Sha256::of(*change.base) : change.base_sha256;

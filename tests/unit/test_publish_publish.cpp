@@ -95,9 +95,9 @@ TEST_SUITE("publish::Publisher") {
       CHECK(dest.mode("a") == 0770);
       CHECK(dest.mode("a/b") == 0770);
       CHECK_FALSE(dest.exists("same.txt"));
-      REQUIRE(report.identities.size() == 2);
-      CHECK(report.identities.at("a/b/new.txt") == dest.identity("a/b/new.txt"));
-      CHECK(report.identities.at("top.json") == dest.identity("top.json"));
+      CHECK(plan.changes[0].identity == dest.identity("a/b/new.txt"));
+      CHECK(plan.changes[1].identity == dest.identity("top.json"));
+      CHECK(plan.changes[2].identity.empty()); // not published: left as planned
       // The merge base waits for publish_state; the run is marked in progress.
       CHECK_FALSE(dest.exists(state::base_path("top.json")));
       CHECK(publish::interrupted_run(dest.dir));
@@ -129,7 +129,7 @@ TEST_SUITE("publish::Publisher") {
     CHECK(report.files_written == 0);
     CHECK(dest.mode("x.txt") == 0644);
     CHECK(read_file(dest / "x.txt") == "abc");
-    CHECK(report.identities.at("x.txt") == dest.identity("x.txt"));
+    CHECK(plan.changes[0].identity == dest.identity("x.txt"));
     publisher.publish_state(nullptr);
     CHECK_FALSE(dest.exists(state::manifest_path)); // nullptr keeps the current one (none)
   }
