@@ -369,7 +369,7 @@ PublishReport Publisher::publish_files(plan::Plan& plan) {
   return report;
 }
 
-void Publisher::publish_state(const state::Manifest* manifest) {
+void Publisher::publish_state(const state::Manifest* manifest, const state::FileRecords* files) {
   // 3. config-init's state describes the files as they are now (a rename changes their
   //    ctime); its data is flushed with the renames above. Merge bases and the manifest
   //    are renamed only once the files' renames are durable: a base must never run ahead
@@ -383,7 +383,12 @@ void Publisher::publish_state(const state::Manifest* manifest) {
     AtomicFile out(phases_->state_directories.fd_for(state::manifest_path),
                    split_path(state::manifest_path).second, shown(dest_, state::manifest_path),
                    0644);
-    state::serialize(*manifest, [&out](std::string_view piece) { out.append_verified(piece); });
+    const auto append = [&out](std::string_view piece) { out.append_verified(piece); };
+    if (files) {
+      state::serialize(*manifest, *files, append);
+    } else {
+      state::serialize(*manifest, append);
+    }
     out.end_verified();
     stage(std::move(out), state::manifest_path, state_files);
   }

@@ -61,10 +61,11 @@ public:
   // every file as it was (files already renamed stay complete).
   PublishReport publish_files(plan::Plan& plan);
 
-  // Writes `manifest` (nullptr: keep the current one) piece by piece as it is serialized,
-  // each piece read back and compared, flushes once, and renames the merge bases and the
-  // manifest into place. Call after publish_files. Throws IoError.
-  void publish_state(const state::Manifest* manifest);
+  // Writes `manifest` (nullptr: keep the current one; with `files`, their records in place
+  // of its own) piece by piece as it is serialized, each piece read back and compared,
+  // flushes once, and renames the merge bases and the manifest into place. Call after
+  // publish_files. Throws IoError.
+  void publish_state(const state::Manifest* manifest, const state::FileRecords* files = nullptr);
 
 private:
   struct Phases;

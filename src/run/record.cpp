@@ -3,6 +3,7 @@
 #include "util/sha256.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 namespace config_init::run {
@@ -31,11 +32,37 @@ std::optional<state::Manifest> carried_over(const state::Manifest* previous,
   return carried;
 }
 
-state::Manifest record_run(const std::vector<layers::Layer>& layers,
-                           const std::vector<Digest>& layer_digests, const plan::Plan& plan,
-                           const state::Manifest* previous, const publish::PublishReport& report,
-                           std::vector<state::ManifestSource> sources) {
-  state::Manifest manifest;
+namespace {
+
+// The manifest record of `change` (one that record_run keeps).
+void describe(const plan::Change& change, const std::vector<layers::Layer>& layers,
+              const std::map<std::string, std::string>& schemas, state::ManifestFile& entry) {
+  const plan::DesiredFile& file = change.file;
+  entry.path = file.path;
+  entry.sha256 = file.digest.sha256;
+  entry.size = file.digest.size;
+  entry.mode = file.mode;
+  for (int index : file.layers)
+    entry.layers.push_back(layers[static_cast<size_t>(index)].spec.root);
+  entry.policy = plan::policy_name(file.policy);
+  entry.merged = file.merged;
+  entry.secret = file.secret;
+  entry.identity = change.identity;
+  if (change.has_base())
+    entry.base_sha256 = change.base_sha256.empty() ? Sha256::of(*change.base) : change.base_sha256;
+  const auto passed = schemas.find(file.path);
+  if (passed != schemas.end()) entry.schema_sha256 = passed->second;
+}
+
+} // namespace
+
+RunRecord record_run(const std::vector<layers::Layer>& layers,
+                     const std::vector<Digest>& layer_digests, const plan::Plan& plan,
+                     const state::Manifest* previous, const publish::PublishReport& report,
+                     std::vector<state::ManifestSource> sources,
+                     const std::map<std::string, std::string>& schemas) {
+  RunRecord record;
+  state::Manifest& manifest = record.manifest;
   manifest.tool_version = CONFIG_INIT_VERSION;
   for (size_t i = 0; i < layers.size(); ++i) {
     const layers::Layer& layer = layers[i];
@@ -43,31 +70,27 @@ state::Manifest record_run(const std::vector<layers::Layer>& layers,
                                                    layer.spec.secret, layer_digests[i].size,
                                                    layer_digests[i].sha256});
   }
-  manifest.files.reserve(plan.changes.size());
-  for (const plan::Change& change : plan.changes) {
-    const plan::DesiredFile& file = change.file;
+  // The changes that have a record, in path order (the seeded files kept before, with their
+  // last record): an index each, not a record each.
+  auto kept = std::make_shared<std::vector<uint32_t>>();
+  for (size_t i = 0; i < plan.changes.size(); ++i) {
+    const plan::Change& change = plan.changes[i];
     if (change.action == plan::Action::remove) continue;
-    if (change.action == plan::Action::keep) {
-      const state::ManifestFile* seeded = previous ? previous->find(file.path) : nullptr;
-      if (seeded && keeps_seeded_record(change)) manifest.files.push_back(*seeded);
+    if (change.action == plan::Action::keep &&
+        !(keeps_seeded_record(change) && previous && previous->find(change.file.path)))
       continue;
-    }
-    state::ManifestFile entry;
-    entry.path = file.path;
-    entry.sha256 = file.digest.sha256;
-    entry.size = file.digest.size;
-    entry.mode = file.mode;
-    for (int index : file.layers)
-      entry.layers.push_back(layers[static_cast<size_t>(index)].spec.root);
-    entry.policy = plan::policy_name(file.policy);
-    entry.merged = file.merged;
-    entry.secret = file.secret;
-    entry.identity = change.identity;
-    if (change.has_base())
-      entry.base_sha256 =
-          change.base_sha256.empty() ? Sha256::of(*change.base) : change.base_sha256;
-    manifest.files.push_back(std::move(entry));
+    kept->push_back(static_cast<uint32_t>(i));
   }
+  record.files.count = kept->size();
+  record.files.fill = [kept, &layers, &plan, previous, &schemas](size_t i,
+                                                                 state::ManifestFile& entry) {
+    const plan::Change& change = plan.changes[(*kept)[i]];
+    if (change.action == plan::Action::keep) {
+      entry = *previous->find(change.file.path);
+    } else {
+      describe(change, layers, schemas, entry);
+    }
+  };
   std::set<std::string> directories(report.directories_created.begin(),
                                     report.directories_created.end());
   if (previous) directories.insert(previous->directories.begin(), previous->directories.end());
@@ -79,7 +102,7 @@ state::Manifest record_run(const std::vector<layers::Layer>& layers,
               return a.real_path < b.real_path;
             });
   manifest.sources = std::move(sources);
-  return manifest;
+  return record;
 }
 
 } // namespace config_init::run

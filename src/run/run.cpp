@@ -11,6 +11,7 @@
 #include "util/sha256.h"
 #include "util/text.h"
 
+#include <map>
 #include <optional>
 
 namespace config_init::run {
@@ -125,17 +126,19 @@ Outcome materialize_once(const Settings& settings, Log& log, const std::string& 
   //    are once in place, and is written only when it differs from the last one.
   publish::Publisher publisher(dir, settings.rules);
   const publish::PublishReport report = publisher.publish_files(plan);
-  std::optional<state::Manifest> record = record_run(
-      layers, layer_digests, plan, carried ? &*carried : nullptr, report, std::move(sources));
-  schema::record(schemas, *record);
-  // The new manifest's text is never held whole (some 700 bytes per file): hashed as it is
-  // made, then, when it differs from the last one, made again straight into its temporary
-  // file (issue 15).
-  Sha256 digest;
-  state::serialize(*record, [&digest](std::string_view piece) { digest.update(piece); });
-  const bool same = previous.digest == digest.hex_digest();
-  publisher.publish_state(same ? nullptr : &*record);
-  record.reset();
+  {
+    // The record's file records are made from the plan as they are written, never held
+    // whole (issue 15): hashed as the manifest's text is made, then, when it differs from
+    // the last one, made again straight into its temporary file.
+    const std::map<std::string, std::string> passed = schema::passed_schemas(schemas);
+    const RunRecord record = record_run(layers, layer_digests, plan, carried ? &*carried : nullptr,
+                                        report, std::move(sources), passed);
+    Sha256 digest;
+    state::serialize(record.manifest, record.files,
+                     [&digest](std::string_view piece) { digest.update(piece); });
+    const bool same = previous.digest == digest.hex_digest();
+    publisher.publish_state(same ? nullptr : &record.manifest, &record.files);
+  }
   log_changes(plan, report, layers, log);
 
   const Outcome outcome = count_outcome(plan, report, layers.size(), elapsed_ms(start));

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 
 namespace config_init::schema {
 
@@ -117,17 +118,24 @@ void enforce(const Report& report, Log& log) {
                    ": nothing written");
 }
 
-void record(const Report& report, state::Manifest& manifest) {
-  std::map<std::string, std::string> passed; // path -> digests; "" once a check failed
-  std::map<std::string, bool> failed;
+std::map<std::string, std::string> passed_schemas(const Report& report) {
+  std::map<std::string, std::string> passed; // path -> digests
+  std::set<std::string> failed;
   for (const FileCheck& check : report.checks) {
-    if (!check.violations.empty()) failed[check.path] = true;
+    if (!check.violations.empty()) failed.insert(check.path);
     std::string& digests = passed[check.path];
     digests += (digests.empty() ? "" : ",") + check.schema_sha256;
   }
+  for (const std::string& path : failed)
+    passed.erase(path);
+  return passed;
+}
+
+void record(const Report& report, state::Manifest& manifest) {
+  const std::map<std::string, std::string> passed = passed_schemas(report);
   for (state::ManifestFile& file : manifest.files) {
     const auto found = passed.find(file.path);
-    if (found != passed.end() && !failed.count(file.path)) file.schema_sha256 = found->second;
+    if (found != passed.end()) file.schema_sha256 = found->second;
   }
 }
 

@@ -7,6 +7,7 @@
 #include "state/manifest.h"
 #include "util/log.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ std::string describe(const FileCheck& check, const Violation& violation);
 // InputError when any is enforced: the run writes nothing.
 void enforce(const Report& report, Log& log);
 
+// For every file that passed all its schemas, their sha256 (joined by ',' in rule order when
+// several apply), by path.
+std::map<std::string, std::string> passed_schemas(const Report& report);
 // Records in `manifest`, for every file that passed all its schemas, their sha256 (joined
 // by ',' in rule order when several apply).
 void record(const Report& report, state::Manifest& manifest);

@@ -287,6 +287,7 @@ struct Output {
   static constexpr size_t piece_size = 64 * 1024;
   std::string text;
   const std::function<void(std::string_view)>* sink = nullptr;
+  const FileRecords* files = nullptr; // when set: the records written as "files"
   void record_done() {
     if (sink && text.size() >= piece_size) {
       (*sink)(text);
@@ -349,9 +350,12 @@ void write_value(Output& out, const Field& field, const void* record, int indent
   }
   case Kind::strings:
   case Kind::records: {
+    const bool generated = out.files && field.items == &file_schema;
     const size_t count = field.kind == Kind::strings
                              ? static_cast<const std::vector<std::string>*>(value)->size()
-                             : field.items->size(value);
+                         : generated ? out.files->count
+                                     : field.items->size(value);
+    ManifestFile made; // a generated record, reused
     if (count == 0) {
       out.text += "[]";
       break;
@@ -362,6 +366,11 @@ void write_value(Output& out, const Field& field, const void* record, int indent
       new_line(out, indent + 2);
       if (field.kind == Kind::strings) {
         append_string(out, (*static_cast<const std::vector<std::string>*>(value))[i]);
+      } else if (generated) {
+        made = ManifestFile{};
+        out.files->fill(i, made);
+        write_record(out, file_schema, &made, indent + 2);
+        out.record_done();
       } else {
         write_record(out, *field.items, field.items->at(value, i), indent + 2);
         out.record_done();
@@ -755,13 +764,28 @@ const ManifestSource* Manifest::find_source(const std::string& real_path) const 
   return it != sources.end() && it->real_path == real_path ? &*it : nullptr;
 }
 
-void serialize(const Manifest& manifest, const std::function<void(std::string_view)>& sink) {
+namespace {
+
+void serialize_to(const Manifest& manifest, const FileRecords* files,
+                  const std::function<void(std::string_view)>& sink) {
   Output out;
   out.sink = &sink;
+  out.files = files;
   out.text.reserve(Output::piece_size + 4096);
   write_record(out, manifest_schema, &manifest, 0);
   out.text += '\n';
   sink(out.text);
+}
+
+} // namespace
+
+void serialize(const Manifest& manifest, const std::function<void(std::string_view)>& sink) {
+  serialize_to(manifest, nullptr, sink);
+}
+
+void serialize(const Manifest& manifest, const FileRecords& files,
+               const std::function<void(std::string_view)>& sink) {
+  serialize_to(manifest, &files, sink);
 }
 
 std::string serialize(const Manifest& manifest) {

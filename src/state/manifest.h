@@ -88,6 +88,19 @@ std::string serialize(const Manifest& manifest);
 // a large manifest (some 700 bytes per file) is never held whole.
 void serialize(const Manifest& manifest, const std::function<void(std::string_view)>& sink);
 
+// The file records of a manifest made one at a time as they are written, so that a run's
+// record of some 100,000 files is never held whole (issue 15): `fill(i, out)` puts the i-th
+// of `count` records, in path order, into `out` (a cleared record). Each pass of serialize
+// asks for 0, 1, ... count - 1 in turn.
+struct FileRecords {
+  size_t count = 0;
+  std::function<void(size_t, ManifestFile&)> fill;
+};
+// As serialize(manifest, sink), with the records of `files` in place of `manifest.files`
+// (which must be empty).
+void serialize(const Manifest& manifest, const FileRecords& files,
+               const std::function<void(std::string_view)>& sink);
+
 // Parses manifest JSON. Throws InputError naming `name` when it is not a manifest (also
 // for invalid JSON) or is larger than `limit` bytes. Optional fields that are absent parse
 // as empty; present, they must have their kind, and a source's path must be absolute.
