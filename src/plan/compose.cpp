@@ -4,10 +4,11 @@
 #include "util/identity.h"
 #include "util/sha256.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
-#include <map>
+#include <memory>
 #include <set>
 #include <sys/stat.h>
 #include <thread>
@@ -26,39 +27,80 @@ struct Source {
   const SourceFile* file = nullptr;
   // As messages show it: "<layer root>/<path>" (made when needed, not kept per file).
   std::string name() const { return layer->spec.root + "/" + file->path; }
+  const std::string& path() const { return file->path; }
   std::string content;
   Digest digest;
-  bool hashed = false; // `digest` (or `error`) known already (hash_sources)
+  bool hashed = false;  // `digest` (or `error`) known already (hash_sources)
+  bool keep = false;    // read into `content` once and kept for publishing
+  bool changed = false; // its identity changed while it was read
   int error = 0;
-  bool keep = false;                  // read into `content` once and kept for publishing
-  bool changed = false;               // its identity changed while it was read
-  std::optional<formats::Value> tree; // parsed once, when the file is to be merged
+  // Parsed once, when the file is to be merged (a pointer: most sources have none).
+  std::unique_ptr<formats::Value> tree;
 };
 
-using SourcesByPath = std::map<std::string, std::vector<Source>>;
-
-SourcesByPath group_by_path(const std::vector<Layer>& layers) {
-  SourcesByPath by_path;
+// Every source of every path, sorted by path and, for one path, by layer (lowest first): the
+// sources of a path are adjacent. One record per file, no map of paths (issue 15).
+std::vector<Source> sources_by_path(const std::vector<Layer>& layers) {
+  size_t count = 0;
+  for (const Layer& layer : layers)
+    count += layer.files.size();
+  std::vector<Source> all;
+  all.reserve(count);
   for (const Layer& layer : layers) {
     for (const SourceFile& file : layer.files) {
-      Source source;
-      source.layer = &layer;
-      source.file = &file;
-      by_path[file.path].push_back(std::move(source));
+      all.emplace_back();
+      all.back().layer = &layer;
+      all.back().file = &file;
     }
   }
+  std::stable_sort(all.begin(), all.end(),
+                   [](const Source& a, const Source& b) { return a.path() < b.path(); });
   // A path cannot be a file in one layer and a directory in another.
-  for (const auto& [path, sources] : by_path) {
+  const auto find = [&all](std::string_view path) {
+    const auto found = std::lower_bound(
+        all.begin(), all.end(), path,
+        [](const Source& source, std::string_view p) { return source.path() < p; });
+    return found != all.end() && found->path() == path ? &*found : nullptr;
+  };
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (i > 0 && all[i].path() == all[i - 1].path()) continue;
+    const std::string& path = all[i].path();
     for (size_t slash = path.find('/'); slash != std::string::npos;
          slash = path.find('/', slash + 1)) {
-      const auto parent = by_path.find(path.substr(0, slash));
-      if (parent != by_path.end()) {
-        throw InputError(parent->second.front().name() + " is a file, but " +
-                         sources.front().name() + " needs it to be a directory");
+      if (const Source* parent = find(std::string_view(path).substr(0, slash))) {
+        throw InputError(parent->name() + " is a file, but " + all[i].name() +
+                         " needs it to be a directory");
       }
     }
   }
-  return by_path;
+  return all;
+}
+
+// The sources of one path: adjacent records of sources_by_path's result.
+class Sources {
+public:
+  Sources(Source* first, size_t count) : first_(first), count_(count) {}
+  Source* begin() const { return first_; }
+  Source* end() const { return first_ + count_; }
+  Source& back() const { return first_[count_ - 1]; }
+  size_t size() const { return count_; }
+  Sources last_one() const { return Sources(first_ + count_ - 1, 1); }
+
+private:
+  Source* first_;
+  size_t count_;
+};
+
+// Calls `visit(path, sources)` for each path of `all` (sources_by_path), in path order.
+template <typename Visit>
+void for_each_path(std::vector<Source>& all, Visit visit) {
+  for (size_t first = 0; first < all.size();) {
+    size_t end = first + 1;
+    while (end < all.size() && all[end].path() == all[first].path())
+      ++end;
+    visit(all[first].path(), Sources(all.data() + first, end - first));
+    first = end;
+  }
 }
 
 // A parse error of a secret file keeps its location but not its description, which may
@@ -176,7 +218,8 @@ void load(Source& source, std::optional<formats::Format> format, bool to_merge,
   source.digest = Digest{Sha256::of(source.content), source.content.size()};
   try {
     if (to_merge) {
-      source.tree = formats::parse(*format, source.content, source.name());
+      source.tree =
+          std::make_unique<formats::Value>(formats::parse(*format, source.content, source.name()));
     } else {
       formats::validate(*format, source.content, source.name());
     }
@@ -186,7 +229,7 @@ void load(Source& source, std::optional<formats::Format> format, bool to_merge,
   }
 }
 
-MergedDocument merge_sources(formats::Format format, std::vector<Source>& sources,
+MergedDocument merge_sources(formats::Format format, Sources sources,
                              const PathSettings& settings) {
   MergedDocument merged{format, {}, {}, {}};
   bool first = true;
@@ -233,19 +276,20 @@ std::string describe_layer(const Layer& layer) {
 
 Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& log,
                     const state::Manifest* known) {
-  SourcesByPath by_path = group_by_path(layers);
+  std::vector<Source> all = sources_by_path(layers);
   std::vector<Sha256> layer_hashes(layers.size());
   Composition composition;
 
-  composition.files.reserve(by_path.size());
+  size_t paths = 0;
+  for_each_path(all, [&paths](const std::string&, Sources) { ++paths; });
+  composition.files.reserve(paths);
   // The unstructured files to hash (not ignored, not known from the last run), all at once.
   // Small files that will be written are read now and kept, within a budget.
   std::vector<Source*> to_hash;
   uint64_t kept = 0;
   size_t recorded_sources = 0; // composition.sources, counted to allocate it once
-  for (auto& [path, sources] : by_path) {
-    if (formats::format_of_path(path) || settings_for(rules, path).policy == Policy::ignore)
-      continue;
+  for_each_path(all, [&](const std::string& path, Sources sources) {
+    if (formats::format_of_path(path) || settings_for(rules, path).policy == Policy::ignore) return;
     for (Source& source : sources) {
       if (!source.layer->spec.secret) ++recorded_sources;
       const state::ManifestSource* recorded =
@@ -258,16 +302,16 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
       }
       to_hash.push_back(&source);
     }
-  }
+  });
   hash_sources(to_hash);
   std::vector<Source*>().swap(to_hash);
   composition.sources.reserve(recorded_sources);
 
-  for (auto& [path, sources] : by_path) {
+  for_each_path(all, [&](const std::string& path, Sources sources) {
     const PathSettings settings = settings_for(rules, path);
     if (settings.policy == Policy::ignore) {
       log.info("ignored " + path + " (policy ignore)", {{"action", "ignored"}, {"path", path}});
-      continue;
+      return;
     }
     const std::optional<formats::Format> format = formats::format_of_path(path);
     const bool to_merge = format && settings.policy != Policy::replace && sources.size() > 1;
@@ -321,7 +365,7 @@ Composition compose(const std::vector<Layer>& layers, const Rules& rules, Log& l
     for (Source& source : sources)
       std::string().swap(source.content); // free as we go
     composition.files.push_back(std::move(file));
-  }
+  });
 
   for (size_t i = 0; i < layers.size(); ++i) {
     composition.layer_digests.push_back(
@@ -336,14 +380,19 @@ MergedDocument merge_document(const std::vector<Layer>& layers, const Rules& rul
   if (!format) {
     throw InputError(path + ": not a structured file (.toml, .yaml, .yml or .json)");
   }
-  SourcesByPath by_path = group_by_path(layers);
-  const auto found = by_path.find(path);
-  if (found == by_path.end()) throw InputError(path + ": no layer provides this file");
-  std::vector<Source>& sources = found->second;
+  std::vector<Source> all = sources_by_path(layers);
+  const auto first = std::lower_bound(
+      all.begin(), all.end(), path,
+      [](const Source& source, const std::string& p) { return source.path() < p; });
+  auto end = first;
+  while (end != all.end() && end->path() == path)
+    ++end;
+  if (first == end) throw InputError(path + ": no layer provides this file");
+  Sources sources(&*first, static_cast<size_t>(end - first));
   for (Source& source : sources)
     load(source, format, true, nullptr); // every input is validated; the trees merged
   const PathSettings settings = settings_for(rules, path);
-  if (settings.policy == Policy::replace) sources.erase(sources.begin(), sources.end() - 1);
+  if (settings.policy == Policy::replace) sources = sources.last_one();
   MergedDocument merged = merge_sources(*format, sources, settings);
   if (rules.strict && !merged.conflicts.empty()) {
     throw InputError(describe_conflict(path, merged.conflicts.front(), true));
