@@ -7,6 +7,7 @@
 #include "util/identity.h"
 #include "util/sha256.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
@@ -83,6 +84,7 @@ public:
                              std::move(expected), identity});
   }
   size_t size() const { return staged_.size(); }
+  void reserve(size_t count) { staged_.reserve(count); }
 
   // Renames every staged file into place, in the order added, and records the identities
   // asked for. Throws IoError.
@@ -315,6 +317,10 @@ PublishReport Publisher::publish_files(plan::Plan& plan) {
   // 1. Every file to a verified temporary file; nothing is renamed before all are written,
   //    so a failure (or a source that changed) leaves the destination as it was.
   StagedFiles content(dest);
+  content.reserve(static_cast<size_t>(
+      std::count_if(plan.changes.begin(), plan.changes.end(), [](const plan::Change& change) {
+        return plan::writes_content(change.action);
+      })));
   Directories directories(dest, rules_.directory_mode, rules_.owner, &report.directories_created);
   for (plan::Change& change : plan.changes) {
     const plan::DesiredFile& file = change.file;
